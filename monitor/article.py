@@ -1,0 +1,49 @@
+"""Turn a source's raw document into an Article with a publication date and a note of where it came from."""
+
+from __future__ import annotations
+
+import re
+
+from monitor.dates import as_utc, date_in_text
+from monitor.domain import Article, RawDocument
+
+
+def to_article(raw: RawDocument) -> Article:
+    """Build the Article. Date order: the document's own date, else the latest full date written in the
+    text (not after the file time), else the file time; the last two are marked as estimated."""
+    if raw.published is not None:
+        published, estimated, origin = as_utc(raw.published), False, raw.date_origin
+    else:
+        observed = as_utc(raw.observed)
+        from_text = date_in_text(f"{raw.title}\n{raw.text}", not_after=observed)
+        if from_text is not None:
+            published, estimated, origin = from_text, True, "text"
+        else:
+            published, estimated, origin = observed, True, "file time"
+    text = f"{raw.title}\n\n{raw.text}" if raw.text else raw.title
+    outlet = raw.outlet or outlet_in_text(raw.text)
+    return Article(
+        source=raw.source,
+        key=raw.key,
+        content_hash=raw.content_hash,
+        title=raw.title,
+        text=text,
+        published=published,
+        published_estimated=estimated,
+        date_origin=origin,
+        url=raw.url,
+        outlet=outlet,
+        author=raw.author,
+    )
+
+
+_REPORTS = re.compile(r"(?:^|[,.;]\s+)([A-Z][\w.&-]*(?:\s[A-Z][\w.&-]*){0,2}) reports\b", re.MULTILINE)
+OUTLET_WINDOW = 600
+"""How far into the body the "..., Outlet reports." attribution of a news agency is looked for."""
+
+
+def outlet_in_text(body: str) -> str | None:
+    """The outlet a text names as its own near the top ("..., Censor.NET reports."), a common wire and
+    portal convention; None when there is no such line. Used only when the source gives no outlet."""
+    match = _REPORTS.search(body[:OUTLET_WINDOW])
+    return match.group(1) if match else None

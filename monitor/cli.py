@@ -1,0 +1,230 @@
+"""The `monitor` command line. Tables for people, `--json` (stable field names) for scripts."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from monitor import __version__
+from monitor.config import ConfigError, load_rules
+from monitor.settings import Settings
+
+app = typer.Typer(help="Track claims across news sources and alert on new evidence.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Rules YAML (default: $MONITOR_CONFIG or config/monitor.yaml)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+
+_STANCE_STYLE = {"confirm": "green", "contradict": "red", "discuss": "yellow", "unrelated": "dim"}
+
+
+def _settings(config: Path | None) -> Settings:
+    settings = Settings()
+    return settings.model_copy(update={"config": config}) if config is not None else settings
+
+
+def _fail_config(exc: ConfigError) -> typer.Exit:
+    err.print(f"[red]Invalid rules ({len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''}):[/]")
+    for problem in exc.problems:
+        err.print(f"  {problem}", markup=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _build(config: Path | None, *, migrate: bool = True) -> Any:
+    from monitor.app import build_app
+
+    try:
+        return build_app(_settings(config), migrate=migrate)
+    except ConfigError as exc:
+        raise _fail_config(exc) from exc
+    except ValueError as exc:  # e.g. a route tag that no Apprise URL carries
+        err.print(f"[red]Configuration error:[/] {exc}", markup=True)
+        raise typer.Exit(2) from exc
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    out.print(__version__)
+
+
+@app.command()
+def check(config: ConfigOption = None) -> None:
+    """Validate the rules file; print every problem with file, line and key. Exits 2 if invalid."""
+    settings = _settings(config)
+    try:
+        rules = load_rules(settings.config)
+    except ConfigError as exc:
+        raise _fail_config(exc) from exc
+    out.print(
+        f"[green]OK[/] {settings.config}: {len(rules.sources)} source(s), {len(rules.topics)} topic(s), "
+        f"{len(rules.claims)} claim(s), {len(rules.routes)} alert route(s), "
+        f"stance engine '{rules.stance_kind}'"
+    )
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Process every source once, send alerts, and exit.")
+    ] = False,
+    interval: Annotated[
+        float | None, typer.Option(help="Seconds between passes (default: $MONITOR_INTERVAL or 300).")
+    ] = None,
+) -> None:
+    """Read the sources, track the claims and send alerts; loops until stopped unless --once."""
+    from monitor.pipeline import run_pass
+
+    monitor = _build(config)
+    wait = interval if interval is not None else monitor.settings.interval
+    stop = threading.Event()
+    if not once:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+    out.print(
+        f"[bold]monitor[/] {__version__}: {len(monitor.rules.sources)} source(s), "
+        f"{len(monitor.rules.claims)} claim(s), {len(monitor.targets)} alert target(s); "
+        f"database {monitor.engine.url.render_as_string(hide_password=True)}"
+    )
+    while True:
+        stats = run_pass(monitor, report=_print_article)
+        d = stats.dispatch
+        out.print(
+            f"[bold]pass done:[/] {stats.items} item(s): {stats.new_articles} new article(s), "
+            f"{stats.duplicates} duplicate(s), {stats.unchanged} unchanged, {stats.failed} failed; "
+            f"{stats.evidence} evidence sentence(s); {stats.alerts} new alert(s); "
+            f"deliveries: {d.sent} sent, {d.failed} failed" + (f", {d.unknown} unknown" if d.unknown else "")
+        )
+        if once or stop.wait(wait):
+            break
+    if not once:
+        out.print("stopped")
+
+
+def _print_article(report: Any) -> None:
+    where = f"{report.source}/{report.key}"
+    if report.duplicate_of is not None:
+        out.print(f"  [dim]{where}: same text as article {report.duplicate_of}, linked[/]")
+        return
+    if not report.verdicts:
+        out.print(f"  {where}: [dim]no tracked claim[/]  {report.title[:70]}", markup=True)
+        return
+    for verdict in report.verdicts:
+        counts: dict[str, int] = {}
+        for item in verdict.evidence:
+            counts[item.stance.value] = counts.get(item.stance.value, 0) + 1
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        style = _STANCE_STYLE[verdict.stance.value]
+        out.print(
+            f"  {where}: {verdict.claim_id} [{style}]{verdict.stance.value} {verdict.confidence:.2f}[/] "
+            f"({summary}); {report.new_alerts} new alert(s)"
+        )
+
+
+@app.command()
+def claims(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """List the tracked claims with their status and evidence counts."""
+    from monitor.store import repository as repo
+
+    monitor = _build(config)
+    with monitor.sessions() as session:
+        rows = repo.claims_overview(session)
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table(title="Tracked claims (evidence sentences by stance)")
+    for column in ("claim", "status", "confirm", "contradict", "discuss", "last evidence"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            f"[bold]{row['claim_id']}[/]\n{row['claim']}",
+            row["status"],
+            str(row["confirm"]),
+            str(row["contradict"]),
+            str(row["discuss"]),
+            (row["last_evidence"] or "-")[:10],
+        )
+    out.print(table)
+    for row in rows:
+        out.print(f"[bold]{row['claim_id']}[/] is {row['status']}: {row['status_reason']}")
+
+
+@app.command()
+def evidence(
+    claim_id: Annotated[str, typer.Argument(help="The claim's id from the rules file.")],
+    config: ConfigOption = None,
+    stance: Annotated[
+        str | None, typer.Option(help="Only this stance: confirm, contradict or discuss.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the evidence for one claim: sentence, stance, speaker, source and date."""
+    from monitor.store import repository as repo
+
+    monitor = _build(config)
+    with monitor.sessions() as session:
+        if not repo.claim_exists(session, claim_id=claim_id):
+            err.print(
+                f"[red]No claim {claim_id!r}.[/] Known: {', '.join(c.id for c in monitor.rules.claims)}"
+            )
+            raise typer.Exit(1)
+        rows = repo.evidence_for(session, claim_id=claim_id, stance=stance)
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table(title=f"Evidence for {claim_id}")
+    for column in ("date", "stance", "sentence", "speaker", "source"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        style = _STANCE_STYLE.get(row["stance"], "")
+        date = row["published"][:10] + ("~" if row["published_estimated"] else "")
+        table.add_row(
+            date,
+            f"[{style}]{row['stance']}[/] {row['confidence']:.2f}" + (" (recap)" if row["recap"] else ""),
+            row["sentence"],
+            row["speaker"] or "-",
+            (row["outlet"] + "\n" if row["outlet"] else "") + row["source"],
+        )
+    out.print(table)
+    if any(r["published_estimated"] for r in rows):
+        out.print("[dim]~ date estimated (from the text or the file time)[/]")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Bring the database schema up to date (the app also does this on start)."""
+    from monitor.store.db import current_revision, make_engine, upgrade
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    before = current_revision(engine)
+    upgrade(engine, revision)
+    after = current_revision(engine)
+    out.print(f"database {engine.url.render_as_string(hide_password=True)}: {before or 'empty'} -> {after}")

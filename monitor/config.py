@@ -1,0 +1,329 @@
+"""Watch rules: the YAML file that says what to watch, what to track and whom to tell.
+
+Validation is strict: an unknown key, a wrong type or a reference to something that does not exist is
+a `ConfigError` whose lines each name the file, the line and the key (`config.yaml:12: claims[0].keyword:
+unknown key; did you mean 'keywords'?`). Each source kind and stance engine validates its own options.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from monitor.domain import ClaimSpec, EventKind
+from monitor.sources.base import SourceOptions
+
+Loc = tuple[str | int, ...]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Term = str | list[str]
+"""A topic term: one word or phrase, or a list of aliases any of which counts as the term."""
+
+
+class Topic(Strict):
+    """A topic matches an article when all `all` terms, at least one `any` term and no `none` term occur."""
+
+    name: str = Field(min_length=1)
+    any: list[Term] = Field(default_factory=list)
+    all: list[Term] = Field(default_factory=list)
+    none: list[Term] = Field(default_factory=list)
+
+    @field_validator("any", "all", "none")
+    @classmethod
+    def _no_empty_terms(cls, terms: list[Term]) -> list[Term]:
+        for term in terms:
+            words = [term] if isinstance(term, str) else term
+            if not words or any(not w.strip() for w in words):
+                raise ValueError("terms must be non-empty strings or non-empty lists of strings")
+        return terms
+
+
+class Claim(Strict):
+    """A tracked claim: one sentence, the entity aliases it is about, and optional keywords."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    claim: str = Field(min_length=3)
+    entities: list[str] = Field(min_length=1)
+    keywords: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+
+    def spec(self) -> ClaimSpec:
+        return ClaimSpec(self.id, self.claim, tuple(self.entities), tuple(self.keywords))
+
+
+class Route(Strict):
+    """Where alerts go: Apprise URLs and/or tags of URLs in MONITOR_APPRISE_CONFIG, for chosen events."""
+
+    name: str = Field(min_length=1)
+    urls: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    events: list[EventKind] = Field(default_factory=lambda: list(EventKind))
+    claims: list[str] = Field(default_factory=list)
+    min_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+
+    def wants(self, event: EventKind, claim_id: str, confidence: float) -> bool:
+        return (
+            event in self.events
+            and (not self.claims or claim_id in self.claims)
+            and confidence >= self.min_confidence
+        )
+
+
+class Alerts(Strict):
+    routes: list[Route] = Field(default_factory=list)
+
+
+class StanceChoice(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    kind: str = "rules"
+
+
+class RulesFile(Strict):
+    sources: list[dict[str, Any]] = Field(default_factory=list)
+    topics: list[Topic] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list)
+    alerts: Alerts = Field(default_factory=Alerts)
+    stance: StanceChoice = Field(default_factory=StanceChoice)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Validated watch rules; `sources` holds each source's own validated options model."""
+
+    path: Path
+    sources: tuple[SourceOptions, ...]
+    topics: tuple[Topic, ...]
+    claims: tuple[Claim, ...]
+    routes: tuple[Route, ...]
+    stance_kind: str
+    stance_options: dict[str, Any]
+
+    def claim(self, claim_id: str) -> Claim | None:
+        return next((c for c in self.claims if c.id == claim_id), None)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: Path
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The rules file is invalid; `problems` lists every finding with file, line and key."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def load_rules(path: Path) -> Rules:
+    """Read and validate a rules file. Raises ConfigError (never returns partially valid rules)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(path, None, "", f"cannot read the rules file: {exc}")]) from exc
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError([Problem(path, line, "", f"invalid YAML: {getattr(exc, 'problem', exc)}")]) from exc
+    lines = _LineIndex(root)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(path, 1, "", "the rules file must be a mapping (sources:, claims:, ...)")])
+    try:
+        parsed = RulesFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(list(_problems(path, lines, exc, RulesFile))) from exc
+    return _resolve(path, lines, parsed)
+
+
+def _resolve(path: Path, lines: _LineIndex, parsed: RulesFile) -> Rules:
+    from monitor.sources import SOURCE_KINDS  # the registries import config types; avoid a cycle
+    from monitor.stance import ENGINES
+
+    problems: list[Problem] = []
+
+    def problem(loc: Loc, message: str) -> None:
+        problems.append(Problem(path, lines.line(loc), _dotted(loc), message))
+
+    sources: list[SourceOptions] = []
+    for i, raw in enumerate(parsed.sources):
+        kind = raw.get("kind")
+        model = SOURCE_KINDS.get(kind) if isinstance(kind, str) else None
+        if model is None:
+            problem(("sources", i, "kind"), f"unknown source kind {kind!r}; known: {', '.join(SOURCE_KINDS)}")
+            continue
+        try:
+            sources.append(model.model_validate(raw, context={"base_dir": path.parent}))
+        except ValidationError as exc:
+            problems.extend(_problems(path, lines, exc, model, prefix=("sources", i)))
+    _unique(problem, "sources", [getattr(s, "name", "") for s in sources], "name")
+    _unique(problem, "topics", [t.name for t in parsed.topics], "name")
+    _unique(problem, "claims", [c.id for c in parsed.claims], "id")
+    _unique(problem, ("alerts", "routes"), [r.name for r in parsed.alerts.routes], "name")
+
+    topic_names = {t.name for t in parsed.topics}
+    for i, claim in enumerate(parsed.claims):
+        for j, name in enumerate(claim.topics):
+            if name not in topic_names:
+                problem(("claims", i, "topics", j), f"no topic named {name!r}{_hint(name, topic_names)}")
+    claim_ids = {c.id for c in parsed.claims}
+    routes: list[Route] = []
+    for i, route in enumerate(parsed.alerts.routes):
+        for j, claim_id in enumerate(route.claims):
+            if claim_id not in claim_ids:
+                loc: Loc = ("alerts", "routes", i, "claims", j)
+                problem(loc, f"no claim with id {claim_id!r}{_hint(claim_id, claim_ids)}")
+        urls: list[str] = []
+        for j, url in enumerate(route.urls):
+            try:
+                urls.append(_expand_env(url))
+            except KeyError as missing:
+                problem(("alerts", "routes", i, "urls", j), f"environment variable {missing} is not set")
+        if not route.urls and not route.tags:
+            problem(("alerts", "routes", i), "a route needs `urls` or `tags`")
+        routes.append(route.model_copy(update={"urls": urls}))
+
+    options = {k: v for k, v in (parsed.stance.model_extra or {}).items()}
+    factory = ENGINES.get(parsed.stance.kind)
+    if factory is None:
+        problem(
+            ("stance", "kind"), f"unknown stance engine {parsed.stance.kind!r}; known: {', '.join(ENGINES)}"
+        )
+    else:
+        try:
+            factory(options)
+        except ValueError as exc:
+            problem(("stance",), str(exc))
+    if problems:
+        raise ConfigError(problems)
+    return Rules(
+        path=path,
+        sources=tuple(sources),
+        topics=tuple(parsed.topics),
+        claims=tuple(parsed.claims),
+        routes=tuple(routes),
+        stance_kind=parsed.stance.kind,
+        stance_options=options,
+    )
+
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _expand_env(value: str) -> str:
+    """Replace ${NAME} with the environment variable NAME; raises KeyError naming a missing one."""
+    return _ENV.sub(lambda m: os.environ[m.group(1)], value)
+
+
+def _unique(problem: Any, section: str | Loc, values: list[str], key: str) -> None:
+    prefix: Loc = (section,) if isinstance(section, str) else section
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            problem((*prefix, i, key), f"duplicate {key} {value!r}")
+        seen.add(value)
+
+
+def _hint(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _problems(
+    path: Path, lines: _LineIndex, exc: ValidationError, model: type[BaseModel], prefix: Loc = ()
+) -> Iterable[Problem]:
+    for error in exc.errors():
+        loc: Loc = (*prefix, *error["loc"])
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            known = _known_keys(model, error["loc"][:-1])
+            message = f"unknown key{_hint(str(loc[-1]), known)}"
+            if known:
+                message += f" (allowed: {', '.join(sorted(known))})"
+        yield Problem(path, lines.line(loc), _dotted(loc), message)
+
+
+def _known_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """The field names allowed at `loc` inside `model` (for 'did you mean' hints)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) if _is_model(current) else None
+        if field is None:
+            return []
+        current = _model_in(field.annotation)
+        if current is None:
+            return []
+    return list(current.model_fields) if _is_model(current) else []
+
+
+def _is_model(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, BaseModel)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+class _LineIndex:
+    """Maps a key path such as ('claims', 0, 'keyword') to its 1-based line in the YAML file."""
+
+    def __init__(self, root: yaml.Node | None) -> None:
+        self._lines: dict[Loc, int] = {}
+        if root is not None:
+            self._walk(root, ())
+
+    def _walk(self, node: yaml.Node, loc: Loc) -> None:
+        self._lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = (*loc, str(key.value))
+                self._lines[child] = key.start_mark.line + 1
+                self._walk(value, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._walk(item, (*loc, i))
+
+    def line(self, loc: Loc) -> int | None:
+        for end in range(len(loc), -1, -1):
+            found = self._lines.get(tuple(loc[:end]))
+            if found is not None:
+                return found
+        return None

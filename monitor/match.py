@@ -1,0 +1,191 @@
+"""Matching: which topics an article is about, and which of its sentences speak to a tracked claim.
+
+A sentence is a candidate for a claim when it names one of the claim's entities and one of its keywords
+(the claim's own content words when no keywords are given). A sentence that refers back with a pronoun
+("Now NATO has confirmed this.", "They have already arrived.") is a candidate when the sentence before it
+is, and it carries a keyword or a word about truth or evidence; that previous sentence is its context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from monitor.config import Term, Topic
+from monitor.domain import ClaimSpec, Sentence
+
+_STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "had",
+        "he",
+        "her",
+        "his",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "was",
+        "were",
+        "which",
+        "who",
+        "will",
+        "with",
+    }
+)
+_ANAPHOR = re.compile(r"\b(?:this|that|these|those|it|they|them|he|she|his|her|their)\b", re.IGNORECASE)
+_EPISTEMIC = re.compile(
+    r"\b(?:confirm\w*|den(?:y|ied|ies|ial)\w*|dismiss\w*|reject\w*|refut\w*|verif\w*|evidence|true|"
+    r"untrue|false|rumou?rs?|hoax|groundless|baseless|unfounded|fake)\b",
+    re.IGNORECASE,
+)
+
+
+def term_pattern(words: Iterable[str], suffixes: str) -> re.Pattern[str] | None:
+    """One regex for several words or phrases. All-capitals words (acronyms) match case-sensitively."""
+    parts = []
+    for word in words:
+        body = r"\s+".join(re.escape(w) for w in word.split())
+        flag = "" if word.isupper() and len(word) > 1 else "(?i:"
+        parts.append(rf"{flag}\b{body}{suffixes}\b" + (")" if flag else ""))
+    return re.compile("|".join(parts)) if parts else None
+
+
+_NAME_SUFFIX = r"(?:'s|’s|s|n|ns)?"
+_WORD_SUFFIX = r"(?:s|es|'s|’s)?"
+
+
+class _Term:
+    def __init__(self, term: Term) -> None:
+        words = [term] if isinstance(term, str) else term
+        pattern = term_pattern(words, _NAME_SUFFIX)
+        assert pattern is not None
+        self.pattern = pattern
+
+    def found(self, text: str) -> bool:
+        return self.pattern.search(text) is not None
+
+
+class TopicMatcher:
+    """all terms, at least one `any` term (if there are any), and no `none` term."""
+
+    def __init__(self, topic: Topic) -> None:
+        self.name = topic.name
+        self._any = [_Term(t) for t in topic.any]
+        self._all = [_Term(t) for t in topic.all]
+        self._none = [_Term(t) for t in topic.none]
+
+    def matches(self, text: str) -> bool:
+        return (
+            all(t.found(text) for t in self._all)
+            and (not self._any or any(t.found(text) for t in self._any))
+            and not any(t.found(text) for t in self._none)
+        )
+
+
+def default_keywords(claim: ClaimSpec) -> tuple[str, ...]:
+    """The claim sentence's content words that are not part of an entity name."""
+    entity_words = {w.casefold() for e in claim.entities for w in e.split()}
+    words = re.findall(r"[A-Za-z][A-Za-z-]+", claim.text)
+    return tuple(
+        dict.fromkeys(
+            w
+            for w in words
+            if w.casefold() not in _STOPWORDS and w.casefold() not in entity_words and len(w) > 2
+        )
+    )
+
+
+LOOKBACK = 2
+"""How many sentences back a pronoun may reach for the sentence it refers to."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    sentence: Sentence
+    context: Sentence | None
+    via_context: bool
+
+
+class ClaimMatcher:
+    def __init__(self, claim: ClaimSpec) -> None:
+        self.claim = claim
+        entities = term_pattern(claim.entities, _NAME_SUFFIX)
+        forms = [f for k in (claim.keywords or default_keywords(claim)) for f in keyword_forms(k)]
+        keywords = term_pattern(forms, _WORD_SUFFIX)
+        assert entities is not None, "a claim has at least one entity (validated in config)"
+        self._entities = entities
+        self._keywords = keywords
+
+    def _direct(self, text: str) -> bool:
+        if self._entities.search(text) is None:
+            return False
+        return self._keywords is None or self._keywords.search(text) is not None
+
+    def mentions(self, text: str) -> bool:
+        """The text names an entity of the claim (a cheap gate before sentence-level matching)."""
+        return self._entities.search(text) is not None
+
+    def candidates(self, sentences: Sequence[Sentence]) -> list[Candidate]:
+        found: list[Candidate] = []
+        last_direct: Sentence | None = None
+        for i, sentence in enumerate(sentences):
+            if self._direct(sentence.text):
+                found.append(Candidate(sentence, sentences[i - 1] if i > 0 else None, via_context=False))
+                last_direct = sentence
+            elif (
+                last_direct is not None
+                and last_direct.paragraph >= sentence.paragraph - 1
+                and sentence.index - last_direct.index <= LOOKBACK
+                and self._refers_back(sentence.text)
+            ):
+                found.append(Candidate(sentence, last_direct, via_context=True))
+        return found
+
+    def _refers_back(self, text: str) -> bool:
+        if _ANAPHOR.search(text) is None:
+            return False
+        has_keyword = self._keywords is not None and self._keywords.search(text) is not None
+        return has_keyword or _EPISTEMIC.search(text) is not None
+
+
+def keyword_forms(word: str) -> list[str]:
+    """The forms a keyword also matches: singular for a plural ("units" -> "unit", never "united"), and
+    the other inflections of a verb given as -ed or -ing ("deployed" -> "deploy", "deploying")."""
+    forms = {word}
+    low = word.lower()
+    if low.endswith("ies"):
+        forms.add(word[:-3] + "y")
+    elif low.endswith("s") and not low.endswith("ss"):
+        forms.add(word[:-1])
+    for ending in ("ing", "ed"):
+        if low.endswith(ending) and len(word) - len(ending) >= 3:
+            stem = word[: -len(ending)]
+            forms |= {stem, stem + "e", stem + "s", stem + "ed", stem + "ing"}
+    return sorted(forms, key=len, reverse=True)

@@ -1,0 +1,34 @@
+"""`console://`: an Apprise target that prints alerts on the terminal, so the demo needs no account.
+
+Registered with Apprise's custom-notification decorator, so it is routed, filtered and logged like any
+other Apprise URL (`console://` in a route's `urls`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.panel import Panel
+
+_registered = False
+
+
+def register_console(console: Console | None = None) -> None:
+    """Make `console://` available to Apprise (idempotent)."""
+    global _registered
+    if _registered:
+        return
+    from apprise.decorators import notify
+
+    out = console or Console(highlight=False)
+
+    @notify(on="console", name="Terminal")  # type: ignore[untyped-decorator,no-untyped-call]
+    def _print(body: str, title: str, notify_type: str, *args: Any, **kwargs: Any) -> bool:
+        out.print(Panel(body, title=title, title_align="left", border_style=_STYLE.get(notify_type, "cyan")))
+        return True
+
+    _registered = True
+
+
+_STYLE = {"success": "green", "warning": "yellow", "failure": "red", "info": "cyan"}

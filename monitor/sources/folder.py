@@ -1,0 +1,97 @@
+"""Source kind `folder`: articles dropped into a directory as .txt, .md, .html or .json files.
+
+    sources:
+      - name: inbox
+        kind: folder
+        path: ../inbox          # relative to the rules file
+        patterns: ["*.txt", "*.md", "*.html", "*.json"]
+        recursive: true
+
+Each file is identified by its path and the hash of its bytes: it is read once, and read again when
+its content changes. Unreadable or binary files are skipped with the reason logged and counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Literal
+
+from pydantic import ValidationInfo, field_validator
+
+from monitor import documents
+from monitor.domain import RawDocument
+from monitor.sources.base import Failure, Item, Source, SourceOptions
+
+DEFAULT_PATTERNS = ("*.txt", "*.md", "*.markdown", "*.html", "*.htm", "*.json")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+class FolderOptions(SourceOptions):
+    kind: Literal["folder"]
+    path: Path
+    patterns: tuple[str, ...] = DEFAULT_PATTERNS
+    recursive: bool = True
+    outlet: str | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _relative_to_rules_file(cls, value: Path, info: ValidationInfo) -> Path:
+        base = (info.context or {}).get("base_dir")
+        return value if value.is_absolute() or base is None else (Path(base) / value).resolve()
+
+    def build(self) -> Source:
+        return FolderSource(self)
+
+
+class FolderSource:
+    def __init__(self, options: FolderOptions) -> None:
+        self.name = options.name
+        self.options = options
+
+    def poll(self) -> Iterator[Item | Failure]:
+        root = self.options.path
+        if not root.is_dir():
+            yield Failure(str(root), "folder does not exist or is not a directory")
+            return
+        paths: set[Path] = set()
+        for pattern in self.options.patterns:
+            paths.update(root.rglob(pattern) if self.options.recursive else root.glob(pattern))
+        for path in sorted(paths):
+            if path.is_dir() or any(part.startswith(".") for part in path.relative_to(root).parts):
+                continue
+            key = str(path.relative_to(root))
+            try:
+                size = path.stat().st_size
+                if size > MAX_FILE_BYTES:
+                    yield Failure(key, f"file too large ({size} bytes; limit {MAX_FILE_BYTES})")
+                    continue
+                data = path.read_bytes()
+                observed = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            except OSError as exc:
+                yield Failure(key, f"cannot read file: {exc.strerror or exc}")
+                continue
+            digest = hashlib.sha256(data).hexdigest()
+            yield Item(key, digest, partial(self._read, key, digest, data, observed))
+
+    def _read(self, key: str, digest: str, data: bytes, observed: datetime) -> list[RawDocument]:
+        parsed = documents.parse(key, data)
+        return [
+            RawDocument(
+                source=self.name,
+                key=key if len(parsed) == 1 else f"{key}#{i}",
+                content_hash=digest,
+                title=doc.title,
+                text=doc.body,
+                observed=observed,
+                url=doc.url,
+                outlet=doc.outlet or self.options.outlet,
+                author=doc.author,
+                published=doc.published,
+                date_origin=doc.date_origin,
+            )
+            for i, doc in enumerate(parsed)
+        ]

@@ -1,0 +1,275 @@
+"""Reads and writes on an open session. These helpers never commit: the caller's unit of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitor.alerts import AlertDraft
+from monitor.config import Claim
+from monitor.domain import Article, ClaimStatus, Evidence, Stance
+from monitor.ledger import LedgerEntry
+from monitor.notify.targets import Target
+from monitor.store.models import (
+    AlertRow,
+    ArticleClaimRow,
+    ArticleRow,
+    ArticleTopicRow,
+    ClaimRow,
+    DeliveryRow,
+    EvidenceRow,
+    SourceItemRow,
+    SourceRow,
+    StatusChangeRow,
+    utcnow,
+)
+
+
+def ensure_source(session: Session, *, name: str, kind: str) -> int:
+    row = session.scalar(select(SourceRow).where(SourceRow.name == name))
+    if row is None:
+        row = SourceRow(name=name, kind=kind)
+        session.add(row)
+        session.flush()
+    return row.id
+
+
+def item_seen(session: Session, *, source_id: int, key: str, content_hash: str) -> bool:
+    query = select(SourceItemRow.id).where(
+        SourceItemRow.source_id == source_id,
+        SourceItemRow.key == key,
+        SourceItemRow.content_hash == content_hash,
+    )
+    return session.scalar(query) is not None
+
+
+def record_item(
+    session: Session,
+    *,
+    source_id: int,
+    key: str,
+    content_hash: str,
+    article_id: int | None,
+    error: str | None,
+) -> None:
+    session.add(
+        SourceItemRow(
+            source_id=source_id, key=key, content_hash=content_hash, article_id=article_id, error=error
+        )
+    )
+
+
+def find_article(session: Session, *, fingerprint: str) -> int | None:
+    return session.scalar(select(ArticleRow.id).where(ArticleRow.fingerprint == fingerprint))
+
+
+def add_article(session: Session, *, article: Article, fingerprint: str, topics: Iterable[str]) -> int:
+    row = ArticleRow(
+        fingerprint=fingerprint,
+        title=article.title,
+        text=article.text,
+        url=article.url,
+        outlet=article.outlet,
+        author=article.author,
+        published_at=article.published,
+        published_estimated=article.published_estimated,
+        date_origin=article.date_origin,
+        source_name=article.source,
+        source_key=article.key,
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(ArticleTopicRow(article_id=row.id, topic=t) for t in topics)
+    return row.id
+
+
+def sync_claims(session: Session, *, claims: Sequence[Claim]) -> None:
+    """Create rows for new claims and keep their text current."""
+    existing = {row.id: row for row in session.scalars(select(ClaimRow))}
+    for claim in claims:
+        row = existing.get(claim.id)
+        if row is None:
+            session.add(ClaimRow(id=claim.id, text=claim.claim))
+        elif row.text != claim.claim:
+            row.text, row.updated_at = claim.claim, utcnow()
+
+
+def known_sentences(session: Session, *, claim_id: str, keys: Iterable[str]) -> set[str]:
+    wanted = list(set(keys))
+    if not wanted:
+        return set()
+    query = select(EvidenceRow.sentence_key).where(
+        EvidenceRow.claim_id == claim_id, EvidenceRow.sentence_key.in_(wanted)
+    )
+    return set(session.scalars(query))
+
+
+def add_evidence(
+    session: Session,
+    *,
+    article_id: int,
+    article: Article,
+    items: Sequence[Evidence],
+    sentence_keys: Sequence[str],
+) -> None:
+    for item, key in zip(items, sentence_keys, strict=True):
+        session.add(
+            EvidenceRow(
+                claim_id=item.claim_id,
+                article_id=article_id,
+                sentence=item.sentence.text,
+                sentence_key=key,
+                start=item.sentence.start,
+                end=item.sentence.end,
+                context=item.context,
+                speaker=item.attribution.speaker,
+                via=item.attribution.via,
+                stance=item.stance.value,
+                confidence=item.judgement.confidence,
+                cues=list(item.judgement.cues),
+                recap=item.judgement.recap,
+                published_at=article.published,
+            )
+        )
+
+
+def set_verdict(
+    session: Session, *, article_id: int, claim_id: str, stance: Stance, confidence: float
+) -> None:
+    session.add(
+        ArticleClaimRow(article_id=article_id, claim_id=claim_id, stance=stance.value, confidence=confidence)
+    )
+
+
+def ledger(session: Session, *, claim_id: str) -> list[LedgerEntry]:
+    rows = session.execute(
+        select(
+            EvidenceRow.stance,
+            EvidenceRow.confidence,
+            EvidenceRow.speaker,
+            EvidenceRow.article_id,
+            EvidenceRow.published_at,
+        ).where(EvidenceRow.claim_id == claim_id)
+    ).all()
+    return [
+        LedgerEntry(Stance(stance), confidence, speaker or f"article {article_id}", published)
+        for stance, confidence, speaker, article_id, published in rows
+    ]
+
+
+def change_status(
+    session: Session, *, claim_id: str, new: ClaimStatus, reason: str, article_id: int | None
+) -> tuple[ClaimStatus, int] | None:
+    """Store the claim's status; returns (old status, change id) when it changed, else None."""
+    row = session.get_one(ClaimRow, claim_id)
+    old = ClaimStatus(row.status)
+    row.status_reason, row.updated_at = reason, utcnow()
+    if old is new:
+        return None
+    row.status, row.status_changed_at = new.value, utcnow()
+    change = StatusChangeRow(
+        claim_id=claim_id, old_status=old.value, new_status=new.value, reason=reason, article_id=article_id
+    )
+    session.add(change)
+    session.flush()
+    return old, change.id
+
+
+def add_alert(
+    session: Session, *, draft: AlertDraft, article_id: int | None, targets: Sequence[Target]
+) -> int | None:
+    """Write the alert and one pending delivery per target that wants it; None if it already exists."""
+    if session.scalar(select(AlertRow.id).where(AlertRow.dedupe_key == draft.dedupe_key)) is not None:
+        return None
+    row = AlertRow(
+        dedupe_key=draft.dedupe_key,
+        event=draft.event.value,
+        claim_id=draft.claim_id,
+        article_id=article_id,
+        confidence=draft.confidence,
+        title=draft.title,
+        body=draft.body,
+        payload=draft.payload,
+    )
+    session.add(row)
+    session.flush()
+    for target in targets:
+        if target.route.wants(draft.event, draft.claim_id, draft.confidence):
+            session.add(DeliveryRow(alert_id=row.id, route=target.key))
+    return row.id
+
+
+# Read models for the CLI (and later the API): stable field names.
+
+
+def claims_overview(session: Session) -> list[dict[str, Any]]:
+    counts: dict[tuple[str, str], int] = {
+        (claim_id, stance): n
+        for claim_id, stance, n in session.execute(
+            select(EvidenceRow.claim_id, EvidenceRow.stance, func.count()).group_by(
+                EvidenceRow.claim_id, EvidenceRow.stance
+            )
+        )
+    }
+    last = dict(
+        session.execute(
+            select(EvidenceRow.claim_id, func.max(EvidenceRow.published_at)).group_by(EvidenceRow.claim_id)
+        ).all()
+    )
+    out = []
+    for row in session.scalars(select(ClaimRow).order_by(ClaimRow.id)):
+        out.append(
+            {
+                "claim_id": row.id,
+                "claim": row.text,
+                "status": row.status,
+                "status_reason": row.status_reason,
+                "status_changed_at": row.status_changed_at.isoformat() if row.status_changed_at else None,
+                "confirm": counts.get((row.id, "confirm"), 0),
+                "contradict": counts.get((row.id, "contradict"), 0),
+                "discuss": counts.get((row.id, "discuss"), 0),
+                "last_evidence": last[row.id].isoformat() if last.get(row.id) else None,
+            }
+        )
+    return out
+
+
+def evidence_for(session: Session, *, claim_id: str, stance: str | None = None) -> list[dict[str, Any]]:
+    query = (
+        select(EvidenceRow, ArticleRow, ClaimRow.status)
+        .join(ArticleRow, ArticleRow.id == EvidenceRow.article_id)
+        .join(ClaimRow, ClaimRow.id == EvidenceRow.claim_id)
+        .where(EvidenceRow.claim_id == claim_id)
+        .order_by(EvidenceRow.published_at, ArticleRow.id, EvidenceRow.start)
+    )
+    if stance:
+        query = query.where(EvidenceRow.stance == stance)
+    return [
+        {
+            "claim_id": ev.claim_id,
+            "status": status,
+            "stance": ev.stance,
+            "confidence": ev.confidence,
+            "sentence": ev.sentence,
+            "speaker": ev.speaker,
+            "via": ev.via,
+            "source": f"{art.source_name}/{art.source_key}",
+            "outlet": art.outlet,
+            "published": art.published_at.isoformat(),
+            "published_estimated": art.published_estimated,
+            "article_id": art.id,
+            "article_title": art.title,
+            "start": ev.start,
+            "end": ev.end,
+            "recap": ev.recap,
+            "cues": ev.cues,
+        }
+        for ev, art, status in session.execute(query).all()
+    ]
+
+
+def claim_exists(session: Session, *, claim_id: str) -> bool:
+    return session.get(ClaimRow, claim_id) is not None

@@ -1,0 +1,56 @@
+"""The README stays honest: its set-up commands are what CI runs, and every command, setting and source
+kind is documented."""
+
+from __future__ import annotations
+
+import re
+
+from typer.main import get_command
+
+from monitor.cli import app
+from monitor.settings import Settings
+from monitor.sources import SOURCE_KINDS
+from monitor.stance import ENGINES
+
+from .conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def setup_commands() -> list[str]:
+    block = re.search(r"```(?:sh|bash|console)?\n(.*?)```", README, re.DOTALL)
+    assert block, "the README starts with a code block of set-up commands"
+    return [line for line in block.group(1).splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_the_first_two_commands_run_the_demo_then_the_tests() -> None:
+    run, test = setup_commands()[:2]
+    assert "monitor run --once" in run
+    assert "pytest" in test
+
+
+def test_ci_runs_the_readmes_test_command() -> None:
+    test = setup_commands()[1]
+    assert test in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_cli_command_is_documented() -> None:
+    group = get_command(app)
+    names = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        subcommands = getattr(command, "commands", None)
+        names += [f"{name} {sub}" for sub in subcommands] if subcommands else [name]
+    for name in names:
+        assert f"monitor {name}" in README, name
+
+
+def test_every_setting_is_documented() -> None:
+    for field in Settings.model_fields:
+        assert f"MONITOR_{field.upper()}" in README, field
+
+
+def test_every_source_kind_and_stance_engine_is_documented() -> None:
+    for kind in SOURCE_KINDS:
+        assert f"kind: {kind}" in README, kind
+    for kind in ENGINES:
+        assert f"`{kind}`" in README, kind

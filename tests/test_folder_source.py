@@ -1,0 +1,165 @@
+"""The folder source reads .txt, .md, .html and .json articles once per content; bad files are skipped."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from monitor.article import to_article
+from monitor.sources import Failure, Item, UnreadableItem
+from monitor.sources.folder import FolderOptions
+
+from .conftest import SEEDS
+
+
+def poll(folder: Path) -> list[Item | Failure]:
+    return list(FolderOptions(name="f", kind="folder", path=folder).build().poll())
+
+
+def read_all(folder: Path) -> dict[str, list[object]]:
+    out: dict[str, list[object]] = {}
+    for entry in poll(folder):
+        if isinstance(entry, Failure):
+            out[entry.key] = [entry.reason]
+            continue
+        try:
+            out[entry.key] = [to_article(d) for d in entry.read()]
+        except UnreadableItem as exc:
+            out[entry.key] = [exc]
+    return out
+
+
+def test_seed_format_date_marker_and_title() -> None:
+    articles = read_all(SEEDS)
+    first = articles["000_e78a9573a7635a20.txt"][0]
+    assert first.published == datetime(2024, 10, 16, tzinfo=UTC)  # type: ignore[attr-defined]
+    assert not first.published_estimated  # type: ignore[attr-defined]
+    assert first.title.startswith("The involvement of the DPRK military")  # type: ignore[attr-defined]
+    assert "date 2024" not in first.text  # type: ignore[attr-defined]
+
+
+def test_a_section_label_first_line_is_not_taken_as_the_title() -> None:
+    article = read_all(SEEDS)["004_3f30bc8ffa99e168.txt"][0]
+    assert (
+        article.title == "NATO: North Korean troops in the war in Ukraine would be a significant escalation"
+    )  # type: ignore[attr-defined]
+
+
+def test_an_undated_article_gets_an_estimated_date_from_the_file_time(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("A headline\n\nOn October 14 something happened.\n")
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    article = read_all(tmp_path)["a.txt"][0]
+    assert article.published == datetime.fromtimestamp(1_700_000_000, UTC)  # type: ignore[attr-defined]
+    assert article.published_estimated and article.date_origin == "file time"  # type: ignore[attr-defined]
+
+
+def test_an_undated_article_takes_the_latest_full_date_in_its_text(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(
+        "A headline\n\nOn 3 March 2021 this. On March 5, 2021 that. In 2099-01-01 never.\n"
+    )
+    article = read_all(tmp_path)["a.txt"][0]
+    assert article.published == datetime(2021, 3, 5, tzinfo=UTC)  # type: ignore[attr-defined]
+    assert article.published_estimated and article.date_origin == "text"  # type: ignore[attr-defined]
+
+
+def test_markdown_with_front_matter(tmp_path: Path) -> None:
+    (tmp_path / "m.md").write_text(
+        "---\ntitle: Front title\ndate: 2024-10-20\noutlet: Example Wire\nurl: https://example.org/a\n---\n"
+        "# Heading\n\nBody with a [link](https://x.test).\n"
+    )
+    article = read_all(tmp_path)["m.md"][0]
+    assert article.title == "Front title"  # type: ignore[attr-defined]
+    assert article.published == datetime(2024, 10, 20, tzinfo=UTC)  # type: ignore[attr-defined]
+    assert article.outlet == "Example Wire" and "link" in article.text  # type: ignore[attr-defined]
+    assert "](https" not in article.text  # type: ignore[attr-defined]
+
+
+def test_html_main_text_and_metadata(tmp_path: Path) -> None:
+    paragraphs = "".join(
+        f"<p>Paragraph {i}: the ministry said that the new bridge over the river opened to traffic today.</p>"
+        for i in range(6)
+    )
+    (tmp_path / "p.html").write_text(
+        "<html><head><title>Bridge opens</title>"
+        '<meta property="article:published_time" content="2024-10-18T09:00:00Z">'
+        '<meta property="og:site_name" content="City Times"></head>'
+        f"<body><nav>Home | News | Sport</nav><article><h1>Bridge opens</h1>{paragraphs}</article>"
+        "<footer>Copyright City Times</footer></body></html>"
+    )
+    article = read_all(tmp_path)["p.html"][0]
+    assert article.title == "Bridge opens"  # type: ignore[attr-defined]
+    assert article.published.date().isoformat() == "2024-10-18"  # type: ignore[attr-defined]
+    assert article.outlet == "City Times"  # type: ignore[attr-defined]
+    assert "Paragraph 5" in article.text and "Home | News" not in article.text  # type: ignore[attr-defined]
+
+
+def test_json_object_and_list(tmp_path: Path) -> None:
+    (tmp_path / "one.json").write_text(
+        json.dumps({"title": "T1", "text": "Body one.", "published": "2024-10-01"})
+    )
+    (tmp_path / "many.json").write_text(
+        json.dumps(
+            [{"title": "A", "body": "Body A.", "source": "Wire"}, {"title": "B", "content": "Body B."}]
+        )
+    )
+    articles = read_all(tmp_path)
+    one = articles["one.json"][0]
+    assert one.title == "T1" and one.published == datetime(2024, 10, 1, tzinfo=UTC)  # type: ignore[attr-defined]
+    many = articles["many.json"]
+    assert [a.title for a in many] == ["A", "B"]  # type: ignore[attr-defined]
+    assert [a.key for a in many] == ["many.json#0", "many.json#1"]  # type: ignore[attr-defined]
+    assert many[0].outlet == "Wire"  # type: ignore[attr-defined]
+
+
+def test_bad_files_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("Title\n\nBody.\n")
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (tmp_path / "broken.json").write_text('{"title": "x", ')
+    (tmp_path / "notext.json").write_text('{"title": "x"}')
+    (tmp_path / "empty.txt").write_text("  \n\n")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "missing-target.txt")
+    articles = read_all(tmp_path)
+    assert articles["good.txt"][0].title == "Title"  # type: ignore[attr-defined]
+    assert "binary" in str(articles["binary.txt"][0])
+    assert "invalid JSON at line 1" in str(articles["broken.json"][0])
+    assert "has no text" in str(articles["notext.json"][0])
+    assert "empty file" in str(articles["empty.txt"][0])
+    assert "cannot read file" in str(articles["gone.txt"][0])
+
+
+def test_non_utf8_text_is_decoded(tmp_path: Path) -> None:
+    body = (
+        "Le ministère de l'Économie a confirmé mercredi la fermeture de l'usine, après des mois de rumeurs. "
+        * 3
+    )
+    (tmp_path / "latin.txt").write_bytes(f"Café crème\n\n{body}\n".encode("cp1252"))
+    article = read_all(tmp_path)["latin.txt"][0]
+    assert article.title == "Café crème"  # type: ignore[attr-defined]
+    assert "ministère de l'Économie a confirmé" in article.text  # type: ignore[attr-defined]
+
+
+def test_item_identity_is_path_plus_content_hash(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("Title\n\nBody.\n")
+    first, again = poll(tmp_path)[0], poll(tmp_path)[0]
+    assert isinstance(first, Item) and isinstance(again, Item)
+    assert (again.key, again.content_hash) == (first.key, first.content_hash)
+    path.write_text("Title\n\nBody, edited.\n")
+    second = poll(tmp_path)[0]
+    assert isinstance(second, Item) and second.key == first.key and second.content_hash != first.content_hash
+
+
+def test_hidden_files_and_unmatched_patterns_are_ignored(tmp_path: Path) -> None:
+    (tmp_path / ".draft.txt").write_text("Hidden\n\nx")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "deep.md").write_text("# Deep\n\nText.")
+    assert sorted(e.key for e in poll(tmp_path)) == ["sub/deep.md"]
+
+
+def test_a_missing_folder_is_a_failure_not_a_crash(tmp_path: Path) -> None:
+    entries = poll(tmp_path / "nope")
+    assert len(entries) == 1 and isinstance(entries[0], Failure) and "does not exist" in entries[0].reason

@@ -1,0 +1,133 @@
+"""A broken rules file is an error naming the file, the line and the key; `monitor check` exits non-zero."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor.config import ConfigError, load_rules
+
+from .conftest import DEFAULT_CONFIG
+
+GOOD = """\
+sources:
+  - name: inbox
+    kind: folder
+    path: inbox
+topics:
+  - name: t
+    all: [[North Korea, DPRK]]
+claims:
+  - id: c1
+    claim: North Korean troops are fighting for Russia in Ukraine
+    entities: [North Korea, DPRK]
+    topics: [t]
+alerts:
+  routes:
+    - name: r
+      urls: ["console://"]
+      claims: [c1]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(text)
+    return path
+
+
+def problems(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_rules(write(tmp_path, text))
+    return [str(p) for p in caught.value.problems]
+
+
+def test_the_default_config_is_valid() -> None:
+    rules = load_rules(DEFAULT_CONFIG)
+    assert [c.id for c in rules.claims] == ["nk-troops-ukraine"]
+    assert rules.sources[0].kind == "folder"
+
+
+def test_a_good_file_loads_and_resolves_paths_relative_to_it(tmp_path: Path) -> None:
+    rules = load_rules(write(tmp_path, GOOD))
+    assert rules.sources[0].path  # type: ignore[attr-defined] == (tmp_path / "inbox").resolve()
+
+
+def test_misspelt_key_names_key_line_and_suggestion(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path, GOOD.replace("    entities: [North Korea, DPRK]", "    entites: [North Korea, DPRK]")
+    )
+    assert any(
+        "rules.yaml:11: claims[0].entites: unknown key; did you mean 'entities'?" in p for p in found
+    ), found
+
+
+def test_unknown_key_inside_a_source_kind_is_caught_by_that_kind(tmp_path: Path) -> None:
+    found = problems(tmp_path, GOOD.replace("    path: inbox", "    path: inbox\n    patern: '*.txt'"))
+    assert any(":5: sources[0].patern: unknown key; did you mean 'patterns'?" in p for p in found), found
+
+
+def test_wrong_type_names_key_and_line(tmp_path: Path) -> None:
+    found = problems(tmp_path, GOOD.replace("  - id: c1\n", "  - id: c1\n    keywords: 12\n"))
+    assert any(":10: claims[0].keywords:" in p and "list" in p for p in found), found
+
+
+def test_bad_references_are_errors(tmp_path: Path) -> None:
+    text = GOOD.replace("    topics: [t]", "    topics: [tt]").replace("claims: [c1]", "claims: [c2]")
+    found = problems(tmp_path, text)
+    assert any(":12: claims[0].topics[0]: no topic named 'tt'; did you mean 't'?" in p for p in found), found
+    assert any("alerts.routes[0].claims[0]: no claim with id 'c2'" in p for p in found), found
+
+
+def test_unknown_source_kind_and_stance_engine(tmp_path: Path) -> None:
+    text = GOOD.replace("kind: folder", "kind: gopher") + "stance:\n  kind: magic\n"
+    found = problems(tmp_path, text)
+    assert any(":3: sources[0].kind: unknown source kind 'gopher'" in p for p in found), found
+    assert any("stance.kind: unknown stance engine 'magic'" in p for p in found), found
+
+
+def test_missing_environment_variable_in_a_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MONITOR_TEST_HOOK", raising=False)
+    found = problems(tmp_path, GOOD.replace('"console://"', '"json://${MONITOR_TEST_HOOK}/x"'))
+    assert any(
+        "alerts.routes[0].urls[0]: environment variable 'MONITOR_TEST_HOOK' is not set" in p for p in found
+    )
+    monkeypatch.setenv("MONITOR_TEST_HOOK", "127.0.0.1:9")
+    assert load_rules(
+        write(tmp_path, GOOD.replace('"console://"', '"json://${MONITOR_TEST_HOOK}/x"'))
+    ).routes[0].urls == ["json://127.0.0.1:9/x"]
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    found = problems(tmp_path, GOOD.replace("  - id: c1", "  - id: [c1"))
+    assert any("rules.yaml:" in p and "invalid YAML" in p for p in found), found
+
+
+def test_duplicate_ids_are_errors(tmp_path: Path) -> None:
+    text = GOOD.replace("alerts:", "  - id: c1\n    claim: Another claim here\n    entities: [X]\nalerts:")
+    found = problems(tmp_path, text)
+    assert any("claims[1].id: duplicate id 'c1'" in p for p in found), found
+
+
+def test_monitor_check_exits_non_zero_and_names_the_key_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("    claim: North", "    claimm: North"))
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "check", "--config", str(path)], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert f"{path}:10: claims[0].claimm: unknown key; did you mean 'claim'?" in result.stderr.replace(
+        "\n  ", " "
+    )
+
+
+def test_monitor_check_accepts_the_default_config() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "check", "--config", str(DEFAULT_CONFIG)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 claim(s)" in result.stdout
