@@ -48,7 +48,8 @@ def evidence_alert(
     for item in ranked[:3]:
         lines += [f"“{item.sentence.text}”", f"  — {_byline(item, article)}", ""]
     if len(ranked) > 3:
-        lines += [f"(+{len(ranked) - 3} more sentences with this stance in the article)", ""]
+        more = len(ranked) - 3
+        lines += [f"(+{more} more sentence{'s' if more > 1 else ''} with this stance in the article)", ""]
     lines.append(f"Article: {article.title}")
     lines.append(f"Source: {article.source}/{article.key}" + (f" {article.url}" if article.url else ""))
     return AlertDraft(
@@ -102,7 +103,7 @@ def status_alert(
 
 def _byline(item: Evidence, article: Article) -> str:
     who = item.attribution.speaker or "speaker not stated"
-    if item.attribution.via and item.attribution.via != item.attribution.speaker:
+    if item.attribution.via and item.attribution.via not in (item.attribution.speaker, article.outlet):
         who += f" (via {item.attribution.via})"
     parts = [who, article.outlet or f"{article.source}/{article.key}", _date(article)]
     parts.append(f"{item.stance.value} {item.judgement.confidence:.2f}")

@@ -130,7 +130,7 @@ class ConfigError(Exception):
     """The rules file is invalid; `problems` lists every finding with file, line and key."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
+        self.problems = sorted(problems, key=lambda p: p.line or 0)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -152,33 +152,46 @@ def load_rules(path: Path) -> Rules:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([Problem(path, 1, "", "the rules file must be a mapping (sources:, claims:, ...)")])
+    raw_sources = data.get("sources")
+    sources, problems = _sources(path, lines, raw_sources if isinstance(raw_sources, list) else [])
     try:
         parsed = RulesFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(list(_problems(path, lines, exc, RulesFile))) from exc
-    return _resolve(path, lines, parsed)
+        raise ConfigError([*_problems(path, lines, exc, RulesFile), *problems]) from exc
+    return _resolve(path, lines, parsed, sources, problems)
 
 
-def _resolve(path: Path, lines: _LineIndex, parsed: RulesFile) -> Rules:
+def _sources(
+    path: Path, lines: _LineIndex, raw_sources: list[Any]
+) -> tuple[list[SourceOptions], list[Problem]]:
+    """Validate each source with the options model of its kind."""
     from monitor.sources import SOURCE_KINDS  # the registries import config types; avoid a cycle
-    from monitor.stance import ENGINES
-
-    problems: list[Problem] = []
-
-    def problem(loc: Loc, message: str) -> None:
-        problems.append(Problem(path, lines.line(loc), _dotted(loc), message))
 
     sources: list[SourceOptions] = []
-    for i, raw in enumerate(parsed.sources):
-        kind = raw.get("kind")
+    problems: list[Problem] = []
+    for i, raw in enumerate(raw_sources):
+        kind = raw.get("kind") if isinstance(raw, dict) else None
         model = SOURCE_KINDS.get(kind) if isinstance(kind, str) else None
         if model is None:
-            problem(("sources", i, "kind"), f"unknown source kind {kind!r}; known: {', '.join(SOURCE_KINDS)}")
+            loc: Loc = ("sources", i, "kind")
+            message = f"unknown source kind {kind!r}; known: {', '.join(SOURCE_KINDS)}"
+            problems.append(Problem(path, lines.line(loc), _dotted(loc), message))
             continue
         try:
             sources.append(model.model_validate(raw, context={"base_dir": path.parent}))
         except ValidationError as exc:
             problems.extend(_problems(path, lines, exc, model, prefix=("sources", i)))
+    return sources, problems
+
+
+def _resolve(
+    path: Path, lines: _LineIndex, parsed: RulesFile, sources: list[SourceOptions], problems: list[Problem]
+) -> Rules:
+    from monitor.stance import ENGINES
+
+    def problem(loc: Loc, message: str) -> None:
+        problems.append(Problem(path, lines.line(loc), _dotted(loc), message))
+
     _unique(problem, "sources", [getattr(s, "name", "") for s in sources], "name")
     _unique(problem, "topics", [t.name for t in parsed.topics], "name")
     _unique(problem, "claims", [c.id for c in parsed.claims], "id")

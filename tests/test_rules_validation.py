@@ -131,3 +131,11 @@ def test_monitor_check_accepts_the_default_config() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "1 claim(s)" in result.stdout
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    text = GOOD.replace("    path: inbox", "    path: inbox\n    patern: '*.txt'").replace(
+        "    claim: North", "    claimm: North"
+    )
+    found = problems(tmp_path, text)
+    assert any("sources[0].patern" in p for p in found) and any("claims[0].claimm" in p for p in found), found
