@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,8 +22,9 @@ from monitor.settings import Settings
 app = typer.Typer(help="Track claims across news sources and alert on new evidence.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# soft_wrap: progress lines stay whole in logs and pipes; tables and panels still fit the width.
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ConfigOption = Annotated[
     Path | None,
@@ -107,14 +109,14 @@ def run(
     stop = threading.Event()
     if not once:
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
+            signal.signal(signum, partial(_on_signal, stop))
     out.print(
         f"[bold]monitor[/] {__version__}: {len(monitor.rules.sources)} source(s), "
         f"{len(monitor.rules.claims)} claim(s), {len(monitor.targets)} alert target(s); "
         f"database {monitor.engine.url.render_as_string(hide_password=True)}"
     )
     while True:
-        stats = run_pass(monitor, report=_print_article)
+        stats = run_pass(monitor, report=_print_article, should_stop=stop.is_set)
         d = stats.dispatch
         out.print(
             f"[bold]pass done:[/] {stats.items} item(s): {stats.new_articles} new article(s), "
@@ -126,6 +128,15 @@ def run(
             break
     if not once:
         out.print("stopped")
+
+
+def _on_signal(stop: threading.Event, signum: int, _frame: Any) -> None:
+    """First signal: finish the current item and pass, then stop. Second: abort now (each item is its
+    own transaction, so nothing stored is lost and nothing is half-stored)."""
+    if stop.is_set():
+        raise KeyboardInterrupt
+    stop.set()
+    err.print(f"{signal.Signals(signum).name}: stopping after this pass (again to abort now)")
 
 
 def _print_article(report: Any) -> None:

@@ -65,7 +65,7 @@ def claim_status(entries: Iterable[LedgerEntry]) -> StatusDecision:
     confirmers: dict[str, None] = {}
     contradictors: dict[str, None] = {}
     discussed = False
-    for entry in sorted(entries, key=lambda e: e.published):
+    for entry in sorted(entries, key=lambda e: (e.published, e.source)):
         if entry.stance is Stance.CONFIRM and entry.confidence >= MIN_CONFIDENCE:
             confirmers[entry.source] = None
         elif entry.stance is Stance.CONTRADICT and entry.confidence >= MIN_CONFIDENCE:

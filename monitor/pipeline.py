@@ -54,8 +54,14 @@ class PassStats:
 Reporter = Callable[[ArticleReport], None]
 
 
-def run_pass(app: App, report: Reporter | None = None) -> PassStats:
-    """Process every source once and dispatch pending alerts. Bad items are logged, counted and skipped."""
+def run_pass(
+    app: App, report: Reporter | None = None, should_stop: Callable[[], bool] = lambda: False
+) -> PassStats:
+    """Process every source once and dispatch pending alerts. Bad items are logged, counted and skipped.
+
+    `should_stop` is checked between items: a stop request ends the pass after the current item, whose
+    transaction is complete, and still sends its alerts.
+    """
     stats = PassStats()
     with unit_of_work(app.sessions) as session:
         repo.sync_claims(session, claims=app.rules.claims)
@@ -63,6 +69,8 @@ def run_pass(app: App, report: Reporter | None = None) -> PassStats:
         with unit_of_work(app.sessions) as session:
             source_id = repo.ensure_source(session, name=options.name, kind=options.kind)
         for entry in options.build().poll():
+            if should_stop():
+                break
             stats.items += 1
             if isinstance(entry, Failure):
                 stats.failed += 1

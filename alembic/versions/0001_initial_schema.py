@@ -126,7 +126,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("evidence", schema=None) as batch_op:
         batch_op.create_index("ix_evidence_claim_sentence", ["claim_id", "sentence_key"], unique=False)
-        batch_op.create_index(batch_op.f("ix_evidence_stance"), ["stance"], unique=False)
+        batch_op.create_index("ix_evidence_claim_stance", ["claim_id", "stance"], unique=False)
 
     op.create_table(
         "source_items",
@@ -194,7 +194,7 @@ def downgrade() -> None:
     op.drop_table("status_changes")
     op.drop_table("source_items")
     with op.batch_alter_table("evidence", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_evidence_stance"))
+        batch_op.drop_index("ix_evidence_claim_stance")
         batch_op.drop_index("ix_evidence_claim_sentence")
 
     op.drop_table("evidence")

@@ -131,6 +131,7 @@ class EvidenceRow(Base):
     __table_args__ = (
         UniqueConstraint("claim_id", "article_id", "start"),
         Index("ix_evidence_claim_sentence", "claim_id", "sentence_key"),
+        Index("ix_evidence_claim_stance", "claim_id", "stance"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"))
@@ -142,7 +143,7 @@ class EvidenceRow(Base):
     context: Mapped[str | None] = mapped_column(Text)
     speaker: Mapped[str | None] = mapped_column(String(300))
     via: Mapped[str | None] = mapped_column(String(300))
-    stance: Mapped[str] = mapped_column(String(20), index=True)
+    stance: Mapped[str] = mapped_column(String(20))
     confidence: Mapped[float] = mapped_column()
     cues: Mapped[list[str]] = mapped_column(default=list)
     recap: Mapped[bool] = mapped_column(default=False)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from monitor.alerts import AlertDraft
 from monitor.config import Claim
+from monitor.dates import as_utc
 from monitor.domain import Article, ClaimStatus, Evidence, Stance
-from monitor.ledger import LedgerEntry
+from monitor.ledger import POLAR, LedgerEntry
 from monitor.notify.targets import Target
 from monitor.store.models import (
     AlertRow,
@@ -145,19 +146,29 @@ def set_verdict(
 
 
 def ledger(session: Session, *, claim_id: str) -> list[LedgerEntry]:
-    rows = session.execute(
+    """The claim's evidence as the status rules count it: one entry per (polar stance, source), with
+    the source's best confidence and first date (a source is the speaker, else the article), plus one
+    entry if anything merely discusses the claim. The database does the grouping."""
+    source = func.coalesce(EvidenceRow.speaker, literal("article ") + cast(EvidenceRow.article_id, String))
+    polar = session.execute(
         select(
-            EvidenceRow.stance,
-            EvidenceRow.confidence,
-            EvidenceRow.speaker,
-            EvidenceRow.article_id,
-            EvidenceRow.published_at,
-        ).where(EvidenceRow.claim_id == claim_id)
+            EvidenceRow.stance, source, func.max(EvidenceRow.confidence), func.min(EvidenceRow.published_at)
+        )
+        .where(EvidenceRow.claim_id == claim_id, EvidenceRow.stance.in_([s.value for s in POLAR]))
+        .group_by(EvidenceRow.stance, source)
     ).all()
-    return [
-        LedgerEntry(Stance(stance), confidence, speaker or f"article {article_id}", published)
-        for stance, confidence, speaker, article_id, published in rows
+    entries = [
+        LedgerEntry(Stance(stance), confidence, name, as_utc(published))
+        for stance, name, confidence, published in polar
     ]
+    discussed = session.scalar(
+        select(EvidenceRow.published_at)
+        .where(EvidenceRow.claim_id == claim_id, EvidenceRow.stance == Stance.DISCUSS.value)
+        .limit(1)
+    )
+    if discussed is not None:
+        entries.append(LedgerEntry(Stance.DISCUSS, 0.0, "discussion", discussed))
+    return entries
 
 
 def change_status(

@@ -1,0 +1,68 @@
+"""Which sentences are evidence candidates for a claim, and which articles match a topic."""
+
+from __future__ import annotations
+
+from monitor.config import Topic
+from monitor.domain import ClaimSpec
+from monitor.match import ClaimMatcher, TopicMatcher, default_keywords, keyword_forms
+from monitor.sentences import split_sentences
+
+CLAIM = ClaimSpec(
+    "plant",
+    "Acme is closing its Leeds factory",
+    entities=("Acme", "ACME Corp"),
+    keywords=("factory", "plant", "closing", "jobs"),
+)
+
+
+def candidates(text: str, claim: ClaimSpec = CLAIM) -> list[tuple[str, bool]]:
+    return [(c.sentence.text, c.via_context) for c in ClaimMatcher(claim).candidates(split_sentences(text))]
+
+
+def test_a_sentence_needs_an_entity_and_a_keyword() -> None:
+    text = "Acme is closing the Leeds factory. Acme reported profits. The factory opened in 1950."
+    assert candidates(text) == [("Acme is closing the Leeds factory.", False)]
+
+
+def test_a_sentence_that_refers_back_is_a_candidate_with_context() -> None:
+    text = "Acme will shut its plant. The weather was fine. The union has confirmed this."
+    assert candidates(text) == [("Acme will shut its plant.", False), ("The union has confirmed this.", True)]
+
+
+def test_a_pronoun_sentence_without_keyword_or_truth_word_is_not() -> None:
+    assert candidates("Acme will shut its plant. They had lunch afterwards.") == [
+        ("Acme will shut its plant.", False)
+    ]
+
+
+def test_a_pronoun_reaches_back_at_most_two_sentences() -> None:
+    text = "Acme will shut its plant. One. Two. They denied it."
+    assert candidates(text) == [("Acme will shut its plant.", False)]
+
+
+def test_keyword_forms_are_inflections_not_other_words() -> None:
+    assert "unit" in keyword_forms("units") and "united" not in keyword_forms("units")
+    assert {"deploy", "deploys", "deploying"} <= set(keyword_forms("deployed"))
+    assert "country" in keyword_forms("countries")
+    assert candidates("ACME Corp has 300 jobs at the plant.") != []
+    assert candidates("The Acme's plants are closing.") != []
+
+
+def test_acronyms_match_case_sensitively() -> None:
+    claim = ClaimSpec("c", "KPA units are in Kursk", entities=("KPA",), keywords=("units",))
+    assert candidates("KPA units moved.", claim) != []
+    assert candidates("The kpa units moved.", claim) == []
+
+
+def test_default_keywords_are_the_claims_content_words() -> None:
+    assert default_keywords(CLAIM) == ("closing", "Leeds", "factory")
+
+
+def test_topic_logic_any_all_none() -> None:
+    topic = TopicMatcher(
+        Topic(name="t", all=[["North Korea", "DPRK"]], any=["Russia", "Ukraine"], none=["football"])
+    )
+    assert topic.matches("DPRK troops in Russia")
+    assert not topic.matches("DPRK troops at home")
+    assert not topic.matches("North Korea beat Russia at football")
+    assert topic.matches("North Korean soldiers in Ukraine")
