@@ -9,7 +9,7 @@ import sys
 import threading
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,6 +18,10 @@ from rich.table import Table
 from monitor import __version__
 from monitor.config import ConfigError, load_rules
 from monitor.settings import Settings
+
+if TYPE_CHECKING:
+    from monitor.app import App
+    from monitor.pipeline import ArticleReport
 
 app = typer.Typer(help="Track claims across news sources and alert on new evidence.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
@@ -47,11 +51,11 @@ def _fail_config(exc: ConfigError) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _build(config: Path | None, *, migrate: bool = True) -> Any:
+def _build(config: Path | None) -> App:
     from monitor.app import build_app
 
     try:
-        return build_app(_settings(config), migrate=migrate)
+        return build_app(_settings(config))
     except ConfigError as exc:
         raise _fail_config(exc) from exc
     except ValueError as exc:  # e.g. a route tag that no Apprise URL carries
@@ -139,7 +143,7 @@ def _on_signal(stop: threading.Event, signum: int, _frame: Any) -> None:
     err.print(f"{signal.Signals(signum).name}: stopping after this pass (again to abort now)")
 
 
-def _print_article(report: Any) -> None:
+def _print_article(report: ArticleReport) -> None:
     where = f"{report.source}/{report.key}"
     if report.duplicate_of is not None:
         out.print(f"  [dim]{where}: same text as article {report.duplicate_of}, linked[/]")

@@ -17,7 +17,7 @@ from monitor import alerts
 from monitor.app import App
 from monitor.article import to_article
 from monitor.dedupe import fingerprint, sentence_key
-from monitor.domain import Article, ArticleVerdict
+from monitor.domain import Article, ArticleVerdict, RawDocument
 from monitor.ledger import claim_status
 from monitor.notify.dispatch import DispatchStats, dispatch
 from monitor.sources import Failure, Item, UnreadableItem
@@ -93,19 +93,35 @@ def _process_item(
             return
     try:
         documents = item.read()
-    except UnreadableItem as exc:
+    except Exception as exc:  # one bad file must never stop the others
+        reason = str(exc) if isinstance(exc, UnreadableItem) else f"unexpected error while reading: {exc!r}"
         stats.failed += 1
-        log.warning("source=%s item=%s skipped: %s", source, item.key, exc)
-        with unit_of_work(app.sessions) as session:
+        log.warning("source=%s item=%s skipped: %s", source, item.key, reason)
+        with unit_of_work(app.sessions) as session:  # recorded: read again only when the file changes
             repo.record_item(
                 session,
                 source_id=source_id,
                 key=item.key,
                 content_hash=item.content_hash,
                 article_id=None,
-                error=str(exc),
+                error=reason,
             )
         return
+    try:
+        _store_item(app, source_id, item, documents, stats, report)
+    except Exception:  # nothing of the item was stored (one transaction): it is tried again next pass
+        stats.failed += 1
+        log.exception("source=%s item=%s failed during analysis or storage; will retry", source, item.key)
+
+
+def _store_item(
+    app: App,
+    source_id: int,
+    item: Item,
+    documents: list[RawDocument],
+    stats: PassStats,
+    report: Reporter | None,
+) -> None:
     with unit_of_work(app.sessions) as session:
         article_id = None
         for document in documents:

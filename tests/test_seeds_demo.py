@@ -138,3 +138,14 @@ def test_a_failed_delivery_is_retried_on_the_next_pass_without_duplicates(
     monitor(workdir, "run", "--once", notify=receiver.url)
     delivered = [(m["title"], m["message"]) for m in receiver.received]
     assert len(delivered) == new_alerts == len(set(delivered))
+
+
+def test_a_bad_file_is_logged_counted_and_skipped_while_the_rest_goes_on(workdir: Path) -> None:
+    (workdir / "seeds" / "broken.json").write_text('{"title": "x", ')
+    (workdir / "seeds" / "image.txt").write_bytes(b"\x89PNG\r\n\x00\x00")
+    result = monitor(workdir, "run", "--once")
+    assert "5 new article(s)" in result.stdout and "2 failed" in result.stdout
+    assert "item=broken.json skipped: invalid JSON at line 1" in result.stderr
+    assert "item=image.txt skipped: binary file" in result.stderr
+    again = monitor(workdir, "run", "--once")
+    assert "7 unchanged" in again.stdout and "0 failed" in again.stdout

@@ -14,14 +14,14 @@ from rich.panel import Panel
 _registered = False
 
 
-def register_console(console: Console | None = None) -> None:
+def register_console() -> None:
     """Make `console://` available to Apprise (idempotent)."""
     global _registered
     if _registered:
         return
     from apprise.decorators import notify
 
-    out = console or Console(highlight=False)
+    out = Console(highlight=False)
 
     @notify(on="console", name="Terminal")  # type: ignore[untyped-decorator,no-untyped-call]
     def _print(body: str, title: str, notify_type: str, *args: Any, **kwargs: Any) -> bool:
