@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from monitor.domain import Article, ClaimStatus, EventKind, Evidence, Stance
+from monitor.health import HealthEvent
 
 STANCE_EVENT = {Stance.CONFIRM: EventKind.CONFIRMATION, Stance.CONTRADICT: EventKind.CONTRADICTION}
 _HEADLINE = {
@@ -23,7 +25,7 @@ _HEADLINE = {
 class AlertDraft:
     dedupe_key: str
     event: EventKind
-    claim_id: str
+    claim_id: str | None
     confidence: float
     title: str
     body: str
@@ -97,6 +99,41 @@ def status_alert(
             "old_status": old.value,
             "status": new.value,
             "reason": reason,
+        },
+    )
+
+
+def health_alert(
+    *,
+    source: str,
+    event: HealthEvent,
+    failures: int,
+    error: str | None,
+    last_success: datetime | None,
+    at: datetime,
+) -> AlertDraft:
+    """A source stopped working (after N consecutive failures), or works again."""
+    ok_since = last_success.strftime("%Y-%m-%d %H:%M UTC") if last_success else "never"
+    if event is HealthEvent.DOWN:
+        title = f"Source {source} is failing ({failures} attempts in a row)"
+        body = f"Source: {source}\nLast error: {error}\nLast success: {ok_since}\nRetrying with backoff."
+    else:
+        title = f"Source {source} works again"
+        body = (
+            f"Source: {source}\nRecovered after {failures} failed attempts.\nLast success before: {ok_since}"
+        )
+    return AlertDraft(
+        dedupe_key=f"source_health:{source}:{event.value}:{at.isoformat()}",
+        event=EventKind.SOURCE_HEALTH,
+        claim_id=None,
+        confidence=1.0,
+        title=title,
+        body=body,
+        payload={
+            "event": EventKind.SOURCE_HEALTH.value,
+            "source": source,
+            "health": event.value,
+            "error": error,
         },
     )
 

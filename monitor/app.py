@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.analyze import Analyzer
 from monitor.config import Rules, load_rules
+from monitor.fetch import Fetcher, FetchLimits
 from monitor.notify.console import register_console
 from monitor.notify.targets import Target, resolve_targets
 from monitor.settings import Settings
@@ -27,6 +28,37 @@ class App:
     sessions: sessionmaker[Session]
     analyzer: Analyzer
     targets: list[Target]
+    fetcher: Fetcher
+
+    def reload(self) -> None:
+        """Load the rules file again and swap in what depends on it. Raises ConfigError or ValueError
+        and changes nothing when the new file is invalid."""
+        rules = load_rules(self.settings.config)
+        targets = resolve_targets(rules.routes, self.settings.notify_urls, self.settings.apprise_config)
+        analyzer = Analyzer(rules, build_engine(rules.stance_kind, rules.stance_options))
+        old_fetcher, self.fetcher = self.fetcher, make_fetcher(rules)
+        self.rules, self.targets, self.analyzer = rules, targets, analyzer
+        old_fetcher.close()
+        self.sync_claims()
+
+    def sync_claims(self) -> None:
+        """Make the database's claims match the rules (new claims, edited claim sentences)."""
+        from monitor.store import repository
+        from monitor.store.db import unit_of_work
+
+        with unit_of_work(self.sessions) as session:
+            repository.sync_claims(session, claims=self.rules.claims)
+
+    def close(self) -> None:
+        self.fetcher.close()
+        self.engine.dispose()
+
+
+def make_fetcher(rules: Rules) -> Fetcher:
+    polling = rules.polling
+    return Fetcher(
+        FetchLimits(timeout=polling.timeout, max_bytes=polling.max_bytes, per_host=polling.per_host)
+    )
 
 
 def build_app(settings: Settings, *, migrate: bool = True) -> App:
@@ -38,4 +70,8 @@ def build_app(settings: Settings, *, migrate: bool = True) -> App:
     register_console()
     targets = resolve_targets(rules.routes, settings.notify_urls, settings.apprise_config)
     analyzer = Analyzer(rules, build_engine(rules.stance_kind, rules.stance_options))
-    return App(settings, rules, engine, sessionmaker(engine, expire_on_commit=False), analyzer, targets)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    app = App(settings, rules, engine, sessions, analyzer, targets, make_fetcher(rules))
+    if migrate:
+        app.sync_claims()
+    return app

@@ -99,55 +99,61 @@ def check(config: ConfigOption = None) -> None:
 def run(
     config: ConfigOption = None,
     once: Annotated[
-        bool, typer.Option("--once", help="Process every source once, send alerts, and exit.")
+        bool, typer.Option("--once", help="Poll every source once, send alerts, and exit.")
     ] = False,
-    interval: Annotated[
-        float | None, typer.Option(help="Seconds between passes (default: $MONITOR_INTERVAL or 300).")
-    ] = None,
+    summary_every: Annotated[
+        float, typer.Option(help="Seconds between the daemon's summary lines (one per poll cycle).")
+    ] = 60.0,
 ) -> None:
-    """Read the sources, track the claims and send alerts; loops until stopped unless --once."""
-    from monitor.pipeline import run_pass
+    """Watch the sources, track the claims and send alerts; runs until stopped unless --once.
 
+    SIGHUP (or editing the rules file) reloads the rules; SIGTERM/SIGINT stop after the current item.
+    """
     monitor = _build(config)
-    wait = interval if interval is not None else monitor.settings.interval
-    stop = threading.Event()
-    if not once:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, partial(_on_signal, stop))
     out.print(
         f"[bold]monitor[/] {__version__}: {len(monitor.rules.sources)} source(s), "
         f"{len(monitor.rules.claims)} claim(s), {len(monitor.targets)} alert target(s); "
         f"database {monitor.engine.url.render_as_string(hide_password=True)}"
     )
-    while True:
-        stats = run_pass(monitor, report=_print_article, should_stop=stop.is_set)
-        d = stats.dispatch
-        out.print(
-            f"[bold]pass done:[/] {stats.items} item(s): {stats.new_articles} new article(s), "
-            f"{stats.duplicates} duplicate(s), {stats.unchanged} unchanged, {stats.failed} failed; "
-            f"{stats.evidence} evidence sentence(s); {stats.alerts} new alert(s); "
-            f"deliveries: {d.sent} sent, {d.failed} failed" + (f", {d.unknown} unknown" if d.unknown else "")
-        )
-        if once or stop.wait(wait):
-            break
-    if not once:
+    try:
+        if once:
+            from monitor.pipeline import run_pass
+
+            stop = threading.Event()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, partial(_on_signal, stop))
+            stats = run_pass(monitor, report=_print_article, should_stop=stop.is_set)
+            out.print(f"[bold]pass done:[/] {stats.line()}")
+            return
+        from monitor.daemon import Daemon
+
+        daemon = Daemon(monitor, say=out.print, report=_print_article, summary_every=summary_every)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, partial(_on_signal, daemon.stop))
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, lambda *_: daemon.reload_requested.set())
+        daemon.run_forever()
         out.print("stopped")
+    finally:
+        monitor.close()
 
 
 def _on_signal(stop: threading.Event, signum: int, _frame: Any) -> None:
-    """First signal: finish the current item and pass, then stop. Second: abort now (each item is its
-    own transaction, so nothing stored is lost and nothing is half-stored)."""
+    """First signal: finish the current item, then stop. Second: abort now (each item is its own
+    transaction, so nothing stored is lost and nothing is half-stored)."""
     if stop.is_set():
         raise KeyboardInterrupt
     stop.set()
-    err.print(f"{signal.Signals(signum).name}: stopping after this pass (again to abort now)")
+    err.print(f"{signal.Signals(signum).name}: stopping after the current item (again to abort now)")
 
 
 def _print_article(report: ArticleReport) -> None:
     where = f"{report.source}/{report.key}"
     if report.duplicate_of is not None:
-        out.print(f"  [dim]{where}: same text as article {report.duplicate_of}, linked[/]")
+        out.print(f"  [dim]{where}: same story as article {report.duplicate_of}, linked[/]")
         return
+    if report.updated:
+        where += " (edited)"
     if not report.verdicts:
         out.print(f"  {where}: [dim]no tracked claim[/]  {report.title[:70]}", markup=True)
         return

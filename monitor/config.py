@@ -11,7 +11,7 @@ import difflib
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from monitor.domain import ClaimSpec, EventKind
-from monitor.sources.base import SourceOptions
+from monitor.sources.base import SourceOptions, parse_duration
 
 Loc = tuple[str | int, ...]
 
@@ -73,16 +73,33 @@ class Route(Strict):
     claims: list[str] = Field(default_factory=list)
     min_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
 
-    def wants(self, event: EventKind, claim_id: str, confidence: float) -> bool:
+    def wants(self, event: EventKind, claim_id: str | None, confidence: float) -> bool:
+        """Source-health events (no claim) ignore the claims filter."""
         return (
             event in self.events
-            and (not self.claims or claim_id in self.claims)
+            and (not self.claims or claim_id is None or claim_id in self.claims)
             and confidence >= self.min_confidence
         )
 
 
 class Alerts(Strict):
     routes: list[Route] = Field(default_factory=list)
+
+
+class Polling(Strict):
+    """How sources are polled: concurrency, politeness, limits, backoff and health alerts."""
+
+    workers: int = Field(default=8, ge=1, le=64)
+    per_host: int = Field(default=2, ge=1, le=16)
+    timeout: float = Field(default=20.0, gt=0)
+    max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_backoff: float = Field(default=6 * 3600.0, gt=0)
+    failures_before_alert: int = Field(default=5, ge=1)
+
+    @field_validator("timeout", "max_backoff", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration(value)
 
 
 class StanceChoice(BaseModel):
@@ -96,6 +113,7 @@ class RulesFile(Strict):
     claims: list[Claim] = Field(default_factory=list)
     alerts: Alerts = Field(default_factory=Alerts)
     stance: StanceChoice = Field(default_factory=StanceChoice)
+    polling: Polling = Field(default_factory=Polling)
 
 
 @dataclass(frozen=True)
@@ -109,6 +127,10 @@ class Rules:
     routes: tuple[Route, ...]
     stance_kind: str
     stance_options: dict[str, Any]
+    polling: Polling = field(default_factory=Polling)
+
+    def source(self, name: str) -> SourceOptions | None:
+        return next((s for s in self.sources if s.name == name), None)
 
     def claim(self, claim_id: str) -> Claim | None:
         return next((c for c in self.claims if c.id == claim_id), None)
@@ -240,6 +262,7 @@ def _resolve(
         routes=tuple(routes),
         stance_kind=parsed.stance.kind,
         stance_options=options,
+        polling=parsed.polling,
     )
 
 

@@ -37,6 +37,7 @@ class EventKind(enum.StrEnum):
     CONFIRMATION = "confirmation"
     CONTRADICTION = "contradiction"
     STATUS_CHANGE = "status_change"
+    SOURCE_HEALTH = "source_health"
 
 
 @dataclass(frozen=True, slots=True)

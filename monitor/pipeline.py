@@ -1,15 +1,21 @@
-"""One pass of the monitor: poll every source, read new items as articles, dedupe, analyse, store the
-evidence, update the claims' status and write alerts to the outbox, then dispatch the outbox.
+"""Polling: one source at a time, or a whole cycle of sources on a bounded pool of workers.
 
-Each item is handled in one transaction: its article, evidence, status changes and alerts are stored
-together or not at all, so a crash never leaves an article without its alerts nor sends one twice.
+For each source: load its state, poll it (a folder listing, a conditional GET), then for each item
+that is new or changed: read it as an article, dedupe it, analyse it, store the article, evidence,
+status changes and alerts in one transaction, and send the alerts. The source's new state (URL,
+validators) is stored only after all its items were handled, so a crash or a stop in between makes the
+next poll see the same items again, and they are then unchanged. Health (failures, backoff, alerts)
+is updated after every poll.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -18,18 +24,21 @@ from monitor.app import App
 from monitor.article import to_article
 from monitor.dedupe import fingerprint, sentence_key
 from monitor.domain import Article, ArticleVerdict, RawDocument
+from monitor.health import HealthEvent, backoff_seconds, health_event, next_after_success
 from monitor.ledger import claim_status
 from monitor.notify.dispatch import DispatchStats, dispatch
-from monitor.sources import Failure, Item, UnreadableItem
+from monitor.sources import Failure, Item, SourceError, SourceOptions, SourceState, UnreadableItem
 from monitor.store import repository as repo
 from monitor.store.db import unit_of_work
+from monitor.store.models import SourceRow, utcnow
+from monitor.urls import url_identity
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class ArticleReport:
-    """What one new article brought, for progress output."""
+    """What one new or edited article brought, for progress output."""
 
     source: str
     key: str
@@ -37,67 +46,171 @@ class ArticleReport:
     verdicts: tuple[ArticleVerdict, ...]
     new_alerts: int
     duplicate_of: int | None = None
+    updated: bool = False
 
 
 @dataclass
 class PassStats:
+    """Counts for one poll of one source, or summed over a cycle."""
+
+    polled: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    skipped: int = 0
+    source_errors: int = 0
     items: int = 0
     unchanged: int = 0
     new_articles: int = 0
+    updated: int = 0
     duplicates: int = 0
     failed: int = 0
     evidence: int = 0
     alerts: int = 0
     dispatch: DispatchStats = field(default_factory=DispatchStats)
 
+    def add(self, other: PassStats) -> None:
+        for f in fields(self):
+            if f.name != "dispatch":
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        self.dispatch += other.dispatch
+
+    def line(self) -> str:
+        d = self.dispatch
+        return (
+            f"{self.polled} source(s) polled: {self.fetched} fetched, {self.not_modified} not modified, "
+            f"{self.skipped} backing off, {self.source_errors} failed; {self.items} item(s): "
+            f"{self.new_articles} new article(s), {self.updated} updated, {self.duplicates} duplicate(s), "
+            f"{self.unchanged} unchanged, {self.failed} failed; {self.evidence} evidence sentence(s); "
+            f"{self.alerts} new alert(s); deliveries: {d.sent} sent, {d.failed} failed"
+            + (f", {d.unknown} unknown" if d.unknown else "")
+        )
+
 
 Reporter = Callable[[ArticleReport], None]
+StopCheck = Callable[[], bool]
 
 
-def run_pass(
-    app: App, report: Reporter | None = None, should_stop: Callable[[], bool] = lambda: False
-) -> PassStats:
-    """Process every source once and dispatch pending alerts. Bad items are logged, counted and skipped.
-
-    `should_stop` is checked between items: a stop request ends the pass after the current item, whose
-    transaction is complete, and still sends its alerts.
-    """
-    stats = PassStats()
-    with unit_of_work(app.sessions) as session:
-        repo.sync_claims(session, claims=app.rules.claims)
-    for options in app.rules.sources:
-        with unit_of_work(app.sessions) as session:
-            source_id = repo.ensure_source(session, name=options.name, kind=options.kind)
-        for entry in options.build().poll():
-            if should_stop():
-                break
-            stats.items += 1
-            if isinstance(entry, Failure):
-                stats.failed += 1
-                log.warning("source=%s item=%s skipped: %s", options.name, entry.key, entry.reason)
-                continue
-            alerts_before = stats.alerts
-            _process_item(app, source_id, options.name, entry, stats, report)
-            if stats.alerts > alerts_before:  # send at once: an alert should not wait for the whole pass
-                stats.dispatch += dispatch(app.sessions, app.targets, retry=False)
-    stats.dispatch += dispatch(app.sessions, app.targets)  # retries, and anything left from earlier runs
+def run_pass(app: App, report: Reporter | None = None, should_stop: StopCheck = lambda: False) -> PassStats:
+    """Poll every source once (due or not), send alerts, retry failed deliveries; for `run --once`."""
+    stats = run_cycle(app, app.rules.sources, report=report, should_stop=should_stop, only_due=False)
+    stats.dispatch += dispatch(app.sessions, app.targets)
     return stats
+
+
+def run_cycle(
+    app: App,
+    sources: Sequence[SourceOptions],
+    *,
+    report: Reporter | None = None,
+    should_stop: StopCheck = lambda: False,
+    only_due: bool = True,
+) -> PassStats:
+    """Poll `sources` on up to `polling.workers` threads (per-host limits apply inside the fetcher)."""
+    total = PassStats()
+    lock = threading.Lock()
+
+    def one(options: SourceOptions) -> None:
+        stats = poll_source(app, options, report=report, should_stop=should_stop, only_due=only_due)
+        with lock:
+            total.add(stats)
+
+    workers = min(app.rules.polling.workers, max(len(sources), 1))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
+        for future in [pool.submit(one, options) for options in sources]:
+            future.result()
+    return total
+
+
+def poll_source(
+    app: App,
+    options: SourceOptions,
+    *,
+    report: Reporter | None = None,
+    should_stop: StopCheck = lambda: False,
+    only_due: bool = True,
+) -> PassStats:
+    """Poll one source and handle its new or changed items. Never raises for a source or item error:
+    they are logged, counted and reflected in the source's health."""
+    stats = PassStats()
+    now = utcnow()
+    with unit_of_work(app.sessions) as session:
+        if only_due and not repo.source_due(session, name=options.name, now=now):
+            stats.skipped += 1
+            return stats
+        row = repo.source_row(session, name=options.name, kind=options.kind, configured_url=_url(options))
+        source_id = row.id
+        state = SourceState(url=row.url, etag=row.etag, last_modified=row.last_modified)
+    stats.polled += 1
+    try:
+        poll = options.build(app.fetcher).poll(state)
+        if poll.not_modified:
+            stats.not_modified += 1
+        else:
+            stats.fetched += 1
+        if poll.note:
+            log.warning("source=%s problem=%r (entries still read)", options.name, poll.note)
+        complete = _handle_items(app, source_id, options.name, poll.items, stats, report, should_stop)
+    except SourceError as exc:
+        stats.source_errors += 1
+        _after_poll(app, options, source_id, ok=False, error=exc.reason, retry_after=exc.retry_after)
+        return stats
+    except Exception as exc:  # a bug in one source must not stop the others
+        log.exception("source=%s poll crashed", options.name)
+        stats.source_errors += 1
+        _after_poll(app, options, source_id, ok=False, error=f"unexpected error: {exc!r}")
+        return stats
+    _after_poll(app, options, source_id, ok=True, state=poll.state if complete else None)
+    return stats
+
+
+def _url(options: SourceOptions) -> str | None:
+    url = getattr(options, "url", None)
+    return url if isinstance(url, str) else None
+
+
+def _handle_items(
+    app: App,
+    source_id: int,
+    source: str,
+    items: Iterable[Item | Failure],
+    stats: PassStats,
+    report: Reporter | None,
+    should_stop: StopCheck,
+) -> bool:
+    """Handle every item; True when all were handled (none left for a retry)."""
+    complete = True
+    for entry in items:
+        if should_stop():
+            return False
+        stats.items += 1
+        if isinstance(entry, Failure):
+            stats.failed += 1
+            log.warning("source=%s item=%s skipped: %s", source, entry.key, entry.reason)
+            continue
+        alerts_before = stats.alerts
+        complete &= _process_item(app, source_id, source, entry, stats, report)
+        if stats.alerts > alerts_before:  # send at once: an alert should not wait for the whole poll
+            stats.dispatch += dispatch(app.sessions, app.targets, retry=False)
+    return complete
 
 
 def _process_item(
     app: App, source_id: int, source: str, item: Item, stats: PassStats, report: Reporter | None
-) -> None:
+) -> bool:
+    """Handle one item; False when it failed in a way worth retrying on the next poll."""
     with app.sessions() as session:
-        if repo.item_seen(session, source_id=source_id, key=item.key, content_hash=item.content_hash):
-            stats.unchanged += 1
-            return
+        known = repo.item_state(session, source_id=source_id, key=item.key)
+        previous = (known.content_hash, known.article_id) if known is not None else None
+    if previous is not None and previous[0] == item.content_hash:
+        stats.unchanged += 1
+        return True
     try:
         documents = item.read()
     except Exception as exc:  # one bad file must never stop the others
         reason = str(exc) if isinstance(exc, UnreadableItem) else f"unexpected error while reading: {exc!r}"
         stats.failed += 1
         log.warning("source=%s item=%s skipped: %s", source, item.key, reason)
-        with unit_of_work(app.sessions) as session:  # recorded: read again only when the file changes
+        with unit_of_work(app.sessions) as session:  # recorded: read again only when it changes
             repo.record_item(
                 session,
                 source_id=source_id,
@@ -106,109 +219,217 @@ def _process_item(
                 article_id=None,
                 error=reason,
             )
-        return
+        return True
+    edited = previous[1] if previous is not None else None
     try:
-        _store_item(app, source_id, item, documents, stats, report)
-    except Exception:  # nothing of the item was stored (one transaction): it is tried again next pass
+        with unit_of_work(app.sessions) as session:
+            article_id = None
+            for document in documents:
+                article_id = _store_article(app, session, document, edited, stats, report)
+                edited = None  # only a single-document item can be an edit of its previous article
+            repo.record_item(
+                session,
+                source_id=source_id,
+                key=item.key,
+                content_hash=item.content_hash,
+                article_id=article_id,
+                error=None,
+            )
+    except Exception:  # nothing of the item was stored (one transaction): it is tried again next poll
         stats.failed += 1
         log.exception("source=%s item=%s failed during analysis or storage; will retry", source, item.key)
-
-
-def _store_item(
-    app: App,
-    source_id: int,
-    item: Item,
-    documents: list[RawDocument],
-    stats: PassStats,
-    report: Reporter | None,
-) -> None:
-    with unit_of_work(app.sessions) as session:
-        article_id = None
-        for document in documents:
-            article = to_article(document)
-            article_id = _store_article(app, session, article, stats, report)
-        repo.record_item(
-            session,
-            source_id=source_id,
-            key=item.key,
-            content_hash=item.content_hash,
-            article_id=article_id,
-            error=None,
-        )
+        return False
+    return True
 
 
 def _store_article(
-    app: App, session: Session, article: Article, stats: PassStats, report: Reporter | None
+    app: App,
+    session: Session,
+    document: RawDocument,
+    edited: int | None,
+    stats: PassStats,
+    report: Reporter | None,
 ) -> int:
+    """Store one document as a new article, link it to an existing one, or update an edited one."""
+    article = to_article(document)
     digest = fingerprint(article)
-    existing = repo.find_article(session, fingerprint=digest)
-    if existing is not None:
-        stats.duplicates += 1
-        if report:
-            report(ArticleReport(article.source, article.key, article.title, (), 0, duplicate_of=existing))
-        return existing
+    url_key = url_identity(article.url) if article.url else None
+    if edited is None:
+        existing = repo.find_article(session, fingerprint=digest, url_key=url_key)
+        if existing is not None:
+            stats.duplicates += 1
+            if report:
+                report(
+                    ArticleReport(article.source, article.key, article.title, (), 0, duplicate_of=existing)
+                )
+            return existing
+    else:
+        same_text = repo.find_article(session, fingerprint=digest, url_key=None)
+        if same_text is not None and same_text != edited:  # edited into a copy of another article
+            stats.duplicates += 1
+            return same_text
     analysis = app.analyzer.analyze(article)
-    article_id = repo.add_article(session, article=article, fingerprint=digest, topics=analysis.topics)
-    stats.new_articles += 1
+    known = {
+        v.claim_id: _known(session, v) for v in analysis.verdicts
+    }  # before an edit drops the old evidence
+    if edited is not None:
+        repo.replace_article(
+            session, article_id=edited, article=article, fingerprint=digest, topics=analysis.topics
+        )
+        article_id = edited
+        stats.updated += 1
+    else:
+        article_id = repo.add_article(
+            session, article=article, fingerprint=digest, url_key=url_key, topics=analysis.topics
+        )
+        stats.new_articles += 1
     new_alerts = 0
     for verdict in analysis.verdicts:
-        claim = app.rules.claim(verdict.claim_id)
-        assert claim is not None
-        keys = [sentence_key(e.sentence.text) for e in verdict.evidence]
-        known = repo.known_sentences(session, claim_id=claim.id, keys=keys)
-        repo.add_evidence(
-            session, article_id=article_id, article=article, items=verdict.evidence, sentence_keys=keys
+        new_alerts += _record_verdict(
+            app, session, article, article_id, digest, verdict, known[verdict.claim_id], stats
         )
-        repo.set_verdict(
-            session,
-            article_id=article_id,
-            claim_id=claim.id,
-            stance=verdict.stance,
-            confidence=verdict.confidence,
-        )
-        stats.evidence += len(verdict.evidence)
-        session.flush()
-        decision = claim_status(repo.ledger(session, claim_id=claim.id))
-        changed = repo.change_status(
-            session, claim_id=claim.id, new=decision.status, reason=decision.reason, article_id=article_id
-        )
-        drafts = []
-        for stance, event in alerts.STANCE_EVENT.items():
-            fresh = [
-                e
-                for e, k in zip(verdict.evidence, keys, strict=True)
-                if e.stance is stance and k not in known
-            ]
-            if fresh:
-                drafts.append(
-                    alerts.evidence_alert(
-                        event=event,
-                        claim_id=claim.id,
-                        claim_text=claim.claim,
-                        status=decision.status,
-                        article=article,
-                        article_id=article_id,
-                        fingerprint=digest,
-                        evidence=fresh,
-                    )
-                )
-        if changed is not None:
-            old, change_id = changed
-            drafts.append(
-                alerts.status_alert(
-                    claim_id=claim.id,
-                    claim_text=claim.claim,
-                    old=old,
-                    new=decision.status,
-                    reason=decision.reason,
-                    change_id=change_id,
-                    article=article,
-                )
-            )
-        for draft in drafts:
-            if repo.add_alert(session, draft=draft, article_id=article_id, targets=app.targets) is not None:
-                new_alerts += 1
+    if edited is not None:  # evidence may have gone away: the status is recomputed for every claim
+        for claim in app.rules.claims:
+            if claim.id not in known:
+                new_alerts += _update_status(app, session, claim.id, article, article_id)
     stats.alerts += new_alerts
     if report:
-        report(ArticleReport(article.source, article.key, article.title, analysis.verdicts, new_alerts))
+        report(
+            ArticleReport(
+                article.source,
+                article.key,
+                article.title,
+                analysis.verdicts,
+                new_alerts,
+                updated=edited is not None,
+            )
+        )
     return article_id
+
+
+def _known(session: Session, verdict: ArticleVerdict) -> set[tuple[str, str]]:
+    keys = [sentence_key(e.sentence.text) for e in verdict.evidence]
+    return repo.known_sentences(session, claim_id=verdict.claim_id, keys=keys)
+
+
+def _record_verdict(
+    app: App,
+    session: Session,
+    article: Article,
+    article_id: int,
+    digest: str,
+    verdict: ArticleVerdict,
+    known: set[tuple[str, str]],
+    stats: PassStats,
+) -> int:
+    claim = app.rules.claim(verdict.claim_id)
+    assert claim is not None
+    keys = [sentence_key(e.sentence.text) for e in verdict.evidence]
+    repo.add_evidence(
+        session, article_id=article_id, article=article, items=verdict.evidence, sentence_keys=keys
+    )
+    repo.set_verdict(
+        session,
+        article_id=article_id,
+        claim_id=claim.id,
+        stance=verdict.stance,
+        confidence=verdict.confidence,
+    )
+    stats.evidence += len(verdict.evidence)
+    session.flush()
+    decision = claim_status(repo.ledger(session, claim_id=claim.id))
+    written = 0
+    for stance, event in alerts.STANCE_EVENT.items():
+        fresh = [
+            e
+            for e, k in zip(verdict.evidence, keys, strict=True)
+            if e.stance is stance and (k, stance.value) not in known
+        ]
+        if fresh:
+            draft = alerts.evidence_alert(
+                event=event,
+                claim_id=claim.id,
+                claim_text=claim.claim,
+                status=decision.status,
+                article=article,
+                article_id=article_id,
+                fingerprint=digest,
+                evidence=fresh,
+            )
+            written += (
+                repo.add_alert(session, draft=draft, article_id=article_id, targets=app.targets) is not None
+            )
+    return written + _update_status(app, session, claim.id, article, article_id)
+
+
+def _update_status(app: App, session: Session, claim_id: str, article: Article, article_id: int) -> int:
+    claim = app.rules.claim(claim_id)
+    assert claim is not None
+    session.flush()
+    decision = claim_status(repo.ledger(session, claim_id=claim_id))
+    changed = repo.change_status(
+        session, claim_id=claim_id, new=decision.status, reason=decision.reason, article_id=article_id
+    )
+    if changed is None:
+        return 0
+    old, change_id = changed
+    draft = alerts.status_alert(
+        claim_id=claim_id,
+        claim_text=claim.claim,
+        old=old,
+        new=decision.status,
+        reason=decision.reason,
+        change_id=change_id,
+        article=article,
+    )
+    return int(repo.add_alert(session, draft=draft, article_id=article_id, targets=app.targets) is not None)
+
+
+def _after_poll(
+    app: App,
+    options: SourceOptions,
+    source_id: int,
+    *,
+    ok: bool,
+    state: SourceState | None = None,
+    error: str | None = None,
+    retry_after: float | None = None,
+) -> None:
+    """Store the source's new state and health; write a health alert when it goes down or recovers."""
+    polling = app.rules.polling
+    now = utcnow()
+    with unit_of_work(app.sessions) as session:
+        row = session.get_one(SourceRow, source_id)
+        previous_failures, last_success = row.consecutive_failures, row.last_success_at
+        row.last_attempt_at = now
+        failures = 0 if ok else row.consecutive_failures + 1
+        event = health_event(
+            ok=ok, failures=failures, threshold=polling.failures_before_alert, alerted=row.health_alerted
+        )
+        if ok:
+            row.consecutive_failures, row.last_success_at, row.last_error = 0, now, None
+            row.next_check_at = next_after_success(now, options.interval, options.jitter_seconds)
+            if state is not None:
+                row.url, row.etag, row.last_modified = state.url or row.url, state.etag, state.last_modified
+        else:
+            row.consecutive_failures, row.last_error = failures, error
+            delay = backoff_seconds(failures, options.interval, polling.max_backoff, retry_after)
+            row.next_check_at = _later(now, delay)
+            log.warning("source=%s error=%r failures=%d retry_in=%.0fs", options.name, error, failures, delay)
+        if event is not None:
+            row.health_alerted = event is HealthEvent.DOWN
+            draft = alerts.health_alert(
+                source=options.name,
+                event=event,
+                failures=failures if not ok else previous_failures,
+                error=error,
+                last_success=last_success,
+                at=now,
+            )
+            repo.add_alert(session, draft=draft, article_id=None, targets=app.targets)
+    if event is not None:
+        dispatch(app.sessions, app.targets, retry=False)
+
+
+def _later(now: datetime, seconds: float) -> datetime:
+    return now + timedelta(seconds=seconds)

@@ -33,7 +33,6 @@ class Settings(BaseSettings):
         default=None,
         description="An Apprise config file whose tagged URLs routes can select with `tags:`.",
     )
-    interval: float = Field(default=300.0, gt=0, description="Seconds between passes of `monitor run`.")
 
     @field_validator("notify_urls", mode="before")
     @classmethod

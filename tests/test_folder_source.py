@@ -7,15 +7,17 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from monitor.article import to_article
-from monitor.sources import Failure, Item, UnreadableItem
+from monitor.sources import Failure, Item, SourceError, SourceState, UnreadableItem
 from monitor.sources.folder import FolderOptions
 
 from .conftest import SEEDS
 
 
 def poll(folder: Path) -> list[Item | Failure]:
-    return list(FolderOptions(name="f", kind="folder", path=folder).build().poll())
+    return list(FolderOptions(name="f", kind="folder", path=folder).build().poll(SourceState()).items)
 
 
 def read_all(folder: Path) -> dict[str, list[object]]:
@@ -160,6 +162,15 @@ def test_hidden_files_and_unmatched_patterns_are_ignored(tmp_path: Path) -> None
     assert sorted(e.key for e in poll(tmp_path)) == ["sub/deep.md"]
 
 
-def test_a_missing_folder_is_a_failure_not_a_crash(tmp_path: Path) -> None:
-    entries = poll(tmp_path / "nope")
-    assert len(entries) == 1 and isinstance(entries[0], Failure) and "does not exist" in entries[0].reason
+def test_a_missing_folder_is_a_source_error_not_a_crash(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="does not exist"):
+        poll(tmp_path / "nope")
+
+
+def test_filesystem_events_are_matched_to_the_folder_patterns(tmp_path: Path) -> None:
+    options = FolderOptions(name="f", kind="folder", path=tmp_path, recursive=False)
+    assert options.wants(tmp_path / "a.txt") and options.wants(tmp_path / "b.json")
+    assert not options.wants(tmp_path / "a.png")
+    assert not options.wants(tmp_path / ".hidden.txt")
+    assert not options.wants(tmp_path / "sub" / "a.txt")
+    assert not options.wants(tmp_path.parent / "elsewhere.txt")

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("url", sa.Text(), nullable=True),
+        sa.Column("url_key", sa.String(length=1000), nullable=True),
         sa.Column("outlet", sa.String(length=300), nullable=True),
         sa.Column("author", sa.String(length=300), nullable=True),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
@@ -33,11 +34,13 @@ def upgrade() -> None:
         sa.Column("source_name", sa.String(length=200), nullable=False),
         sa.Column("source_key", sa.String(length=1000), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_articles")),
         sa.UniqueConstraint("fingerprint", name=op.f("uq_articles_fingerprint")),
     )
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_articles_published_at"), ["published_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_articles_url_key"), ["url_key"], unique=False)
 
     op.create_table(
         "claims",
@@ -54,6 +57,16 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=50), nullable=False),
+        sa.Column("url", sa.Text(), nullable=True),
+        sa.Column("configured_url", sa.Text(), nullable=True),
+        sa.Column("etag", sa.Text(), nullable=True),
+        sa.Column("last_modified", sa.String(length=100), nullable=True),
+        sa.Column("next_check_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("consecutive_failures", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("health_alerted", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sources")),
         sa.UniqueConstraint("name", name=op.f("uq_sources_name")),
@@ -63,7 +76,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("dedupe_key", sa.String(length=200), nullable=False),
         sa.Column("event", sa.String(length=30), nullable=False),
-        sa.Column("claim_id", sa.String(length=200), nullable=False),
+        sa.Column("claim_id", sa.String(length=200), nullable=True),
+        sa.Column("source_name", sa.String(length=200), nullable=True),
         sa.Column("article_id", sa.Integer(), nullable=True),
         sa.Column("confidence", sa.Double(), nullable=False),
         sa.Column("title", sa.Text(), nullable=False),
@@ -137,6 +151,7 @@ def upgrade() -> None:
         sa.Column("article_id", sa.Integer(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["article_id"], ["articles.id"], name=op.f("fk_source_items_article_id_articles")
         ),
@@ -144,7 +159,7 @@ def upgrade() -> None:
             ["source_id"], ["sources.id"], name=op.f("fk_source_items_source_id_sources")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_source_items")),
-        sa.UniqueConstraint("source_id", "key", "content_hash", name=op.f("uq_source_items_source_id")),
+        sa.UniqueConstraint("source_id", "key", name=op.f("uq_source_items_source_id")),
     )
     op.create_table(
         "status_changes",
@@ -207,6 +222,7 @@ def downgrade() -> None:
     op.drop_table("sources")
     op.drop_table("claims")
     with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_articles_url_key"))
         batch_op.drop_index(batch_op.f("ix_articles_published_at"))
 
     op.drop_table("articles")

@@ -26,6 +26,7 @@ _TYPE = {
     EventKind.CONFIRMATION.value: "success",
     EventKind.CONTRADICTION.value: "warning",
     EventKind.STATUS_CHANGE.value: "info",
+    EventKind.SOURCE_HEALTH.value: "failure",
 }
 
 

@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
-from monitor.sources.base import Failure, Item, Source, SourceOptions, UnreadableItem
+from monitor.sources.base import (
+    Failure,
+    Item,
+    Poll,
+    Source,
+    SourceError,
+    SourceOptions,
+    SourceState,
+    UnreadableItem,
+)
+from monitor.sources.feed import FeedOptions
 from monitor.sources.folder import FolderOptions
 
-SOURCE_KINDS: dict[str, type[SourceOptions]] = {"folder": FolderOptions}
+SOURCE_KINDS: dict[str, type[SourceOptions]] = {"folder": FolderOptions, "feed": FeedOptions}
 
-__all__ = ["SOURCE_KINDS", "Failure", "Item", "Source", "SourceOptions", "UnreadableItem"]
+__all__ = [
+    "SOURCE_KINDS",
+    "Failure",
+    "Item",
+    "Poll",
+    "Source",
+    "SourceError",
+    "SourceOptions",
+    "SourceState",
+    "UnreadableItem",
+]

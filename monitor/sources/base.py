@@ -1,18 +1,37 @@
-"""What every source kind provides: a poll that lists items, each readable into documents."""
+"""What every source kind provides: a poll that lists items, each readable into documents.
+
+A poll gets the source's stored state (current URL, HTTP validators) and returns the new state with
+the items; the pipeline stores the items first and the state last, so a crash in between only means
+the next poll sees the same items again, and they are then unchanged.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Protocol
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from monitor.domain import RawDocument
+
+if TYPE_CHECKING:
+    from monitor.fetch import Fetcher
 
 
 class UnreadableItem(Exception):
     """An item that cannot be read as an article; the message is the reason, for logs and counts."""
+
+
+class SourceError(Exception):
+    """The whole source failed this time (HTTP error, missing folder); `retry_after` in seconds if the
+    publisher asked for a pause."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,22 +51,82 @@ class Failure:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What a source remembers between polls."""
+
+    url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(slots=True)
+class Poll:
+    """The result of one poll: items to look at (possibly none), and the state to store afterwards."""
+
+    items: Iterable[Item | Failure] = ()
+    state: SourceState = field(default_factory=SourceState)
+    not_modified: bool = False
+    note: str | None = None
+
+
 class Source(Protocol):
     name: str
 
-    def poll(self) -> Iterator[Item | Failure]:
-        """List the source's current items. Never raises for one bad item: it yields a Failure."""
+    def poll(self, state: SourceState) -> Poll:
+        """Poll once. Raises SourceError when the whole source fails; one bad item is a Failure."""
         ...
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from a number or a string such as "90", "30s", "15m", "2h", "1d"; raises ValueError."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and (match := _DURATION.match(value)):
+        return float(match.group(1)) * _UNIT[match.group(2)]
+    raise ValueError("expected seconds or a duration such as 30s, 15m, 2h, 1d")
+
+
 class SourceOptions(BaseModel):
-    """Base for each kind's options model: the YAML entry, validated strictly (extra="forbid")."""
+    """Base for each kind's options model: the YAML entry, validated strictly (extra="forbid").
 
-    model_config = {"extra": "forbid", "frozen": True}
+    Every kind has `interval` (how often it is polled; a number of seconds or 30s / 15m / 2h / 1d) and
+    `jitter` (up to this many seconds added at random to each interval, so sources spread out).
+    """
 
-    name: str
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
     kind: str
+    interval: float = 900.0
+    jitter: float | None = None
 
-    def build(self) -> Source:
+    @field_validator("interval", "jitter", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return None if value is None else parse_duration(value)
+
+    @field_validator("interval")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value < 1:
+            raise ValueError("must be at least 1 second")
+        return value
+
+    @property
+    def jitter_seconds(self) -> float:
+        """The configured jitter, else a tenth of the interval (at most 5 minutes)."""
+        return self.jitter if self.jitter is not None else min(self.interval / 10, 300.0)
+
+    @property
+    def host(self) -> str | None:
+        """The host a source talks to, for per-host limits; None for local sources."""
+        return None
+
+    def build(self, fetcher: Fetcher) -> Source:
         """The source these options describe."""
         raise NotImplementedError

@@ -6,6 +6,7 @@
         path: ../inbox          # relative to the rules file
         patterns: ["*.txt", "*.md", "*.html", "*.json"]
         recursive: true
+        interval: 60s           # the rescan safety net; `monitor run` also picks up new files at once
 
 Each file is identified by its path and the hash of its bytes: it is read once, and read again when
 its content changes. Unreadable or binary files are skipped with the reason logged and counted.
@@ -18,13 +19,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import ValidationInfo, field_validator
 
 from monitor import documents
 from monitor.domain import RawDocument
-from monitor.sources.base import Failure, Item, Source, SourceOptions
+from monitor.sources.base import Failure, Item, Poll, Source, SourceError, SourceOptions, SourceState
+
+if TYPE_CHECKING:
+    from monitor.fetch import Fetcher
 
 DEFAULT_PATTERNS = ("*.txt", "*.md", "*.markdown", "*.html", "*.htm", "*.json")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -32,6 +36,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 class FolderOptions(SourceOptions):
     kind: Literal["folder"]
+    interval: float = 60.0
     path: Path
     patterns: tuple[str, ...] = DEFAULT_PATTERNS
     recursive: bool = True
@@ -43,8 +48,20 @@ class FolderOptions(SourceOptions):
         base = (info.context or {}).get("base_dir")
         return value if value.is_absolute() or base is None else (Path(base) / value).resolve()
 
-    def build(self) -> Source:
+    def build(self, fetcher: Fetcher | None = None) -> Source:
         return FolderSource(self)
+
+    def wants(self, path: Path) -> bool:
+        """Whether a file at `path` belongs to this source (for filesystem events)."""
+        try:
+            relative = path.resolve().relative_to(self.path)
+        except ValueError:
+            return False
+        if any(part.startswith(".") for part in relative.parts):
+            return False
+        if not self.recursive and len(relative.parts) > 1:
+            return False
+        return any(relative.match(pattern) or path.match(pattern) for pattern in self.patterns)
 
 
 class FolderSource:
@@ -52,11 +69,14 @@ class FolderSource:
         self.name = options.name
         self.options = options
 
-    def poll(self) -> Iterator[Item | Failure]:
+    def poll(self, state: SourceState) -> Poll:
+        """List the folder. Raises SourceError if the folder is missing."""
+        if not self.options.path.is_dir():
+            raise SourceError(f"folder {self.options.path} does not exist or is not a directory")
+        return Poll(items=self._items(), state=state)
+
+    def _items(self) -> Iterator[Item | Failure]:
         root = self.options.path
-        if not root.is_dir():
-            yield Failure(str(root), "folder does not exist or is not a directory")
-            return
         paths: set[Path] = set()
         for pattern in self.options.patterns:
             paths.update(root.rglob(pattern) if self.options.recursive else root.glob(pattern))

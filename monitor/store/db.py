@@ -15,7 +15,9 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "alembic"
 
 
 def make_engine(url: str) -> Engine:
-    """Create the engine. SQLite files get their folder created, WAL mode, foreign keys and a busy timeout."""
+    """Create the engine. SQLite files get their folder created, WAL mode, foreign keys, a busy timeout,
+    and transactions that take the write lock when they begin (BEGIN IMMEDIATE): several polling threads
+    then wait their turn instead of failing with "database is locked" when a reader turns writer."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -25,11 +27,16 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

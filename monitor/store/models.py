@@ -62,18 +62,30 @@ class Base(DeclarativeBase):
 
 
 class SourceRow(Base):
+    """A source and its polling state: validators for conditional GET, health, and when it is due."""
+
     __tablename__ = "sources"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(50))
+    url: Mapped[str | None] = mapped_column(Text)
+    configured_url: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    next_check_at: Mapped[datetime | None] = mapped_column()
+    last_attempt_at: Mapped[datetime | None] = mapped_column()
+    last_success_at: Mapped[datetime | None] = mapped_column()
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    health_alerted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SourceItemRow(Base):
-    """One version of one item of a source: a file path with the hash of its content."""
+    """One item of a source (a file path, a feed entry's identity) with the hash of its current content."""
 
     __tablename__ = "source_items"
-    __table_args__ = (UniqueConstraint("source_id", "key", "content_hash"),)
+    __table_args__ = (UniqueConstraint("source_id", "key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
     key: Mapped[str] = mapped_column(String(1000))
@@ -81,6 +93,7 @@ class SourceItemRow(Base):
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
     error: Mapped[str | None] = mapped_column(Text)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ArticleRow(Base):
@@ -90,6 +103,7 @@ class ArticleRow(Base):
     title: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
+    url_key: Mapped[str | None] = mapped_column(String(1000), index=True)
     outlet: Mapped[str | None] = mapped_column(String(300))
     author: Mapped[str | None] = mapped_column(String(300))
     published_at: Mapped[datetime] = mapped_column(index=True)
@@ -98,6 +112,7 @@ class ArticleRow(Base):
     source_name: Mapped[str] = mapped_column(String(200))
     source_key: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column()
 
 
 class ArticleTopicRow(Base):
@@ -169,7 +184,8 @@ class AlertRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     event: Mapped[str] = mapped_column(String(30))
-    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), index=True)
+    claim_id: Mapped[str | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    source_name: Mapped[str | None] = mapped_column(String(200))
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
     confidence: Mapped[float] = mapped_column()
     title: Mapped[str] = mapped_column(Text)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy import String, cast, delete, func, literal, select
 from sqlalchemy.orm import Session
 
 from monitor.alerts import AlertDraft
@@ -29,22 +30,30 @@ from monitor.store.models import (
 )
 
 
-def ensure_source(session: Session, *, name: str, kind: str) -> int:
+def source_row(session: Session, *, name: str, kind: str, configured_url: str | None) -> SourceRow:
+    """The source's row, created on first use. When the configured URL changed, the stored URL and
+    validators are reset (the user pointed the source elsewhere)."""
     row = session.scalar(select(SourceRow).where(SourceRow.name == name))
     if row is None:
-        row = SourceRow(name=name, kind=kind)
+        row = SourceRow(name=name, kind=kind, url=configured_url, configured_url=configured_url)
         session.add(row)
         session.flush()
-    return row.id
+    elif row.configured_url != configured_url or row.kind != kind:
+        row.kind, row.configured_url, row.url = kind, configured_url, configured_url
+        row.etag = row.last_modified = None
+    return row
 
 
-def item_seen(session: Session, *, source_id: int, key: str, content_hash: str) -> bool:
-    query = select(SourceItemRow.id).where(
-        SourceItemRow.source_id == source_id,
-        SourceItemRow.key == key,
-        SourceItemRow.content_hash == content_hash,
+def source_due(session: Session, *, name: str, now: datetime) -> bool:
+    """False while the source is backing off or paused by Retry-After."""
+    due = session.scalar(select(SourceRow.next_check_at).where(SourceRow.name == name))
+    return due is None or due <= now
+
+
+def item_state(session: Session, *, source_id: int, key: str) -> SourceItemRow | None:
+    return session.scalar(
+        select(SourceItemRow).where(SourceItemRow.source_id == source_id, SourceItemRow.key == key)
     )
-    return session.scalar(query) is not None
 
 
 def record_item(
@@ -56,23 +65,35 @@ def record_item(
     article_id: int | None,
     error: str | None,
 ) -> None:
-    session.add(
-        SourceItemRow(
-            source_id=source_id, key=key, content_hash=content_hash, article_id=article_id, error=error
+    """Store the item's current version (insert or update)."""
+    row = item_state(session, source_id=source_id, key=key)
+    if row is None:
+        session.add(
+            SourceItemRow(
+                source_id=source_id, key=key, content_hash=content_hash, article_id=article_id, error=error
+            )
         )
-    )
+        return
+    row.content_hash, row.article_id, row.error, row.updated_at = content_hash, article_id, error, utcnow()
 
 
-def find_article(session: Session, *, fingerprint: str) -> int | None:
-    return session.scalar(select(ArticleRow.id).where(ArticleRow.fingerprint == fingerprint))
+def find_article(session: Session, *, fingerprint: str, url_key: str | None) -> int | None:
+    """An article with the same text, or with the same canonical link."""
+    found = session.scalar(select(ArticleRow.id).where(ArticleRow.fingerprint == fingerprint))
+    if found is None and url_key:
+        found = session.scalar(select(ArticleRow.id).where(ArticleRow.url_key == url_key).limit(1))
+    return found
 
 
-def add_article(session: Session, *, article: Article, fingerprint: str, topics: Iterable[str]) -> int:
+def add_article(
+    session: Session, *, article: Article, fingerprint: str, url_key: str | None, topics: Iterable[str]
+) -> int:
     row = ArticleRow(
         fingerprint=fingerprint,
         title=article.title,
         text=article.text,
         url=article.url,
+        url_key=url_key,
         outlet=article.outlet,
         author=article.author,
         published_at=article.published,
@@ -87,6 +108,21 @@ def add_article(session: Session, *, article: Article, fingerprint: str, topics:
     return row.id
 
 
+def replace_article(
+    session: Session, *, article_id: int, article: Article, fingerprint: str, topics: Iterable[str]
+) -> None:
+    """An edited item: new title and text for the same article; its topics, evidence and verdicts are
+    dropped here and written again by the caller."""
+    row = session.get_one(ArticleRow, article_id)
+    row.fingerprint, row.title, row.text, row.updated_at = fingerprint, article.title, article.text, utcnow()
+    row.published_at, row.published_estimated = article.published, article.published_estimated
+    row.date_origin = article.date_origin
+    session.execute(delete(ArticleTopicRow).where(ArticleTopicRow.article_id == article_id))
+    session.execute(delete(EvidenceRow).where(EvidenceRow.article_id == article_id))
+    session.execute(delete(ArticleClaimRow).where(ArticleClaimRow.article_id == article_id))
+    session.add_all(ArticleTopicRow(article_id=article_id, topic=t) for t in topics)
+
+
 def sync_claims(session: Session, *, claims: Sequence[Claim]) -> None:
     """Create rows for new claims and keep their text current."""
     existing = {row.id: row for row in session.scalars(select(ClaimRow))}
@@ -98,14 +134,15 @@ def sync_claims(session: Session, *, claims: Sequence[Claim]) -> None:
             row.text, row.updated_at = claim.claim, utcnow()
 
 
-def known_sentences(session: Session, *, claim_id: str, keys: Iterable[str]) -> set[str]:
+def known_sentences(session: Session, *, claim_id: str, keys: Iterable[str]) -> set[tuple[str, str]]:
+    """Which of these sentences are already on record for the claim, as (sentence key, stance) pairs."""
     wanted = list(set(keys))
     if not wanted:
         return set()
-    query = select(EvidenceRow.sentence_key).where(
+    query = select(EvidenceRow.sentence_key, EvidenceRow.stance).where(
         EvidenceRow.claim_id == claim_id, EvidenceRow.sentence_key.in_(wanted)
     )
-    return set(session.scalars(query))
+    return {(key, stance) for key, stance in session.execute(query)}
 
 
 def add_evidence(
@@ -199,6 +236,7 @@ def add_alert(
         dedupe_key=draft.dedupe_key,
         event=draft.event.value,
         claim_id=draft.claim_id,
+        source_name=draft.payload.get("source") if draft.claim_id is None else None,
         article_id=article_id,
         confidence=draft.confidence,
         title=draft.title,
