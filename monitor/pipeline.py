@@ -25,7 +25,7 @@ from monitor.article import to_article
 from monitor.dedupe import fingerprint, sentence_key
 from monitor.domain import Article, ArticleVerdict, RawDocument
 from monitor.health import HealthEvent, backoff_seconds, health_event, next_after_success
-from monitor.ledger import claim_status
+from monitor.ledger import StatusDecision, claim_status
 from monitor.notify.dispatch import DispatchStats, dispatch
 from monitor.sources import Failure, Item, SourceError, SourceOptions, SourceState, UnreadableItem
 from monitor.store import repository as repo
@@ -168,6 +168,22 @@ def _url(options: SourceOptions) -> str | None:
     return url if isinstance(url, str) else None
 
 
+BATCH = 50
+"""Changed items stored per transaction. When a batch fails, its items are stored again one by one, so
+a bad item costs only itself (and is tried again on the next poll)."""
+
+
+@dataclass
+class _Work:
+    """A new or changed item, read: its documents, or why it could not be read."""
+
+    item: Item
+    known: bool
+    previous_article: int | None
+    documents: list[RawDocument] = field(default_factory=list)
+    error: str | None = None
+
+
 def _handle_items(
     app: App,
     source_id: int,
@@ -177,69 +193,109 @@ def _handle_items(
     report: Reporter | None,
     should_stop: StopCheck,
 ) -> bool:
-    """Handle every item; True when all were handled (none left for a retry)."""
+    """Handle every item; True when all were handled (none left for a retry, no stop)."""
     complete = True
-    for entry in items:
-        if should_stop():
-            return False
-        stats.items += 1
-        if isinstance(entry, Failure):
-            stats.failed += 1
-            log.warning("source=%s item=%s skipped: %s", source, entry.key, entry.reason)
-            continue
+    for chunk in _chunks(items, BATCH):
+        offered = []
+        for entry in chunk:
+            stats.items += 1
+            if isinstance(entry, Failure):
+                stats.failed += 1
+                log.warning("source=%s item=%s skipped: %s", source, entry.key, entry.reason)
+            else:
+                offered.append(entry)
+        with app.sessions() as session:
+            known = repo.item_states(session, source_id=source_id, keys=[i.key for i in offered])
+        work = []
+        for item in offered:
+            previous = known.get(item.key)
+            if previous is not None and previous[0] == item.content_hash:
+                stats.unchanged += 1
+                continue
+            if should_stop():
+                complete = False
+                break
+            work.append(_read(source, item, previous))
         alerts_before = stats.alerts
-        complete &= _process_item(app, source_id, source, entry, stats, report)
+        complete &= _store_batch(app, source_id, source, work, stats, report)
         if stats.alerts > alerts_before:  # send at once: an alert should not wait for the whole poll
             stats.dispatch += dispatch(app.sessions, app.targets, retry=False)
+        if not complete and should_stop():
+            return False
     return complete
 
 
-def _process_item(
-    app: App, source_id: int, source: str, item: Item, stats: PassStats, report: Reporter | None
-) -> bool:
-    """Handle one item; False when it failed in a way worth retrying on the next poll."""
-    with app.sessions() as session:
-        known = repo.item_state(session, source_id=source_id, key=item.key)
-        previous = (known.content_hash, known.article_id) if known is not None else None
-    if previous is not None and previous[0] == item.content_hash:
-        stats.unchanged += 1
-        return True
+def _chunks(items: Iterable[Item | Failure], size: int) -> Iterable[list[Item | Failure]]:
+    chunk: list[Item | Failure] = []
+    for entry in items:
+        chunk.append(entry)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _read(source: str, item: Item, previous: tuple[str, int | None] | None) -> _Work:
+    work = _Work(item, known=previous is not None, previous_article=previous[1] if previous else None)
     try:
-        documents = item.read()
+        work.documents = item.read()
     except Exception as exc:  # one bad file must never stop the others
-        reason = str(exc) if isinstance(exc, UnreadableItem) else f"unexpected error while reading: {exc!r}"
-        stats.failed += 1
-        log.warning("source=%s item=%s skipped: %s", source, item.key, reason)
-        with unit_of_work(app.sessions) as session:  # recorded: read again only when it changes
-            repo.record_item(
-                session,
-                source_id=source_id,
-                key=item.key,
-                content_hash=item.content_hash,
-                article_id=None,
-                error=reason,
-            )
+        work.error = (
+            str(exc) if isinstance(exc, UnreadableItem) else f"unexpected error while reading: {exc!r}"
+        )
+        log.warning("source=%s item=%s skipped: %s", source, item.key, work.error)
+    return work
+
+
+def _store_batch(
+    app: App, source_id: int, source: str, work: list[_Work], stats: PassStats, report: Reporter | None
+) -> bool:
+    """Store the batch in one transaction; on failure, each item on its own. False if any item failed."""
+    if not work:
         return True
-    edited = previous[1] if previous is not None else None
+    scratch = PassStats()
+    reports: list[ArticleReport] = []
     try:
         with unit_of_work(app.sessions) as session:
-            article_id = None
-            for document in documents:
-                article_id = _store_article(app, session, document, edited, stats, report)
-                edited = None  # only a single-document item can be an edit of its previous article
-            repo.record_item(
-                session,
-                source_id=source_id,
-                key=item.key,
-                content_hash=item.content_hash,
-                article_id=article_id,
-                error=None,
-            )
-    except Exception:  # nothing of the item was stored (one transaction): it is tried again next poll
+            for w in work:
+                _store_work(app, session, source_id, w, scratch, reports.append)
+    except Exception:
+        if len(work) > 1:
+            return all([_store_batch(app, source_id, source, [w], stats, report) for w in work])
         stats.failed += 1
-        log.exception("source=%s item=%s failed during analysis or storage; will retry", source, item.key)
+        log.exception(
+            "source=%s item=%s failed during analysis or storage; will retry", source, work[0].item.key
+        )
         return False
+    stats.add(scratch)
+    if report:
+        for r in reports:
+            report(r)
     return True
+
+
+def _store_work(
+    app: App, session: Session, source_id: int, work: _Work, stats: PassStats, report: Reporter
+) -> None:
+    item = work.item
+    article_id = None
+    if work.error is not None:  # recorded: read again only when the item changes
+        stats.failed += 1
+    else:
+        edited = work.previous_article
+        for document in work.documents:
+            article_id = _store_article(app, session, document, edited, stats, report)
+            edited = None  # only a single-document item can be an edit of its previous article
+    repo.record_item(
+        session,
+        source_id=source_id,
+        key=item.key,
+        content_hash=item.content_hash,
+        article_id=article_id,
+        error=work.error,
+        known=work.known,
+    )
 
 
 def _store_article(
@@ -359,14 +415,23 @@ def _record_verdict(
             written += (
                 repo.add_alert(session, draft=draft, article_id=article_id, targets=app.targets) is not None
             )
-    return written + _update_status(app, session, claim.id, article, article_id)
+    return written + _update_status(app, session, claim.id, article, article_id, decision)
 
 
-def _update_status(app: App, session: Session, claim_id: str, article: Article, article_id: int) -> int:
+def _update_status(
+    app: App,
+    session: Session,
+    claim_id: str,
+    article: Article,
+    article_id: int,
+    decision: StatusDecision | None = None,
+) -> int:
+    """Store the claim's status (computed from its ledger unless given); alert if it changed."""
     claim = app.rules.claim(claim_id)
     assert claim is not None
-    session.flush()
-    decision = claim_status(repo.ledger(session, claim_id=claim_id))
+    if decision is None:
+        session.flush()
+        decision = claim_status(repo.ledger(session, claim_id=claim_id))
     changed = repo.change_status(
         session, claim_id=claim_id, new=decision.status, reason=decision.reason, article_id=article_id
     )

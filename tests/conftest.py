@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -11,6 +12,9 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Tests talk to servers on 127.0.0.1 only: never through a proxy the environment may name.
+os.environ["NO_PROXY"] = ",".join(filter(None, ["127.0.0.1", "localhost", os.environ.get("NO_PROXY")]))
 SEEDS = ROOT / "seeds"
 DEFAULT_CONFIG = ROOT / "config" / "monitor.yaml"
 

@@ -250,3 +250,27 @@ def test_full_text_is_fetched_for_summary_only_entries(tmp_path: Path, server: F
         text = session.scalar(select(ArticleRow.text))
     assert text is not None and "Paragraph 4" in text
     assert count(app, AlertRow) >= 1
+
+
+def test_every_failure_at_once_leaves_the_good_feed_untouched(tmp_path: Path, server: FeedServer) -> None:
+    good = rss("Good", [{"guid": "g", "title": "Leeds", "description": CONFIRM}])
+    server.set("/good.xml", body=good)
+    server.set("/e500.xml", status=500)
+    server.set("/e429.xml", status=429, headers={"Retry-After": "60"})
+    server.set("/slow.xml", body=good, delay=3)
+    server.set("/big.xml", body=b"<rss>" + b"x" * 300_000 + b"</rss>")
+    server.set("/junk.xml", body=b"\x00\x01 binary junk", content_type="application/octet-stream")
+    server.set("/loop.xml", status=301, headers={"Location": server.url("/loop.xml")})
+    feeds = {
+        name: server.url(f"/{name}.xml") for name in ("good", "e500", "e429", "slow", "big", "junk", "loop")
+    }
+    app = make_app(tmp_path, rules(feeds))
+    stats = run_pass(app)
+    assert stats.polled == 7 and stats.source_errors == 6 and stats.new_articles == 1
+    errors = {name: source(app, name).last_error or "" for name in feeds if name != "good"}
+    assert "HTTP 500" in errors["e500"] and "429" in errors["e429"] and "timed out" in errors["slow"]
+    assert (
+        "larger than" in errors["big"]
+        and "unreadable feed" in errors["junk"]
+        and "redirect" in errors["loop"]
+    )

@@ -17,14 +17,15 @@ from monitor.stance.rules import RulesEngine
 from monitor.store.models import AlertRow, ArticleRow, DeliveryRow, EvidenceRow
 
 
-class FailsOnce(RulesEngine):
-    """The rules engine, except that it raises the first time it sees the word "Pentagon"."""
+class FailsTwice(RulesEngine):
+    """The rules engine, except that it raises the first two times it sees the word "Pentagon": once in
+    the batch transaction, once when that batch's items are stored one by one."""
 
-    failed = False
+    remaining = 2
 
     def judge(self, claim: ClaimSpec, sentence: str, context: str | None = None) -> Judgement:
-        if "Pentagon" in sentence and not FailsOnce.failed:
-            FailsOnce.failed = True
+        if "Pentagon" in sentence and FailsTwice.remaining > 0:
+            FailsTwice.remaining -= 1
             raise RuntimeError("engine crashed")
         return super().judge(claim, sentence, context)
 
@@ -35,9 +36,9 @@ def count(app: Any, model: Any) -> int:
 
 
 def test_a_failure_inside_an_item_rolls_it_back_and_the_next_pass_stores_it_once(workdir: Path) -> None:
-    ENGINES["fails-once"] = lambda options: FailsOnce()
+    ENGINES["fails-twice"] = lambda options: FailsTwice()
     rules = workdir / "config" / "monitor.yaml"
-    rules.write_text(rules.read_text().replace("kind: rules", "kind: fails-once"))
+    rules.write_text(rules.read_text().replace("kind: rules", "kind: fails-twice"))
     app = build_app(Settings(config=rules, database_url=f"sqlite:///{workdir / 'm.db'}", notify_urls=[]))
     try:
         first = run_pass(app)
@@ -62,4 +63,4 @@ def test_a_failure_inside_an_item_rolls_it_back_and_the_next_pass_stores_it_once
         third = run_pass(app)
         assert third.alerts == 0 and third.dispatch.sent == 0
     finally:
-        del ENGINES["fails-once"]
+        del ENGINES["fails-twice"]

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, literal, select
+from sqlalchemy import String, cast, delete, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.alerts import AlertDraft
@@ -50,10 +50,18 @@ def source_due(session: Session, *, name: str, now: datetime) -> bool:
     return due is None or due <= now
 
 
-def item_state(session: Session, *, source_id: int, key: str) -> SourceItemRow | None:
-    return session.scalar(
-        select(SourceItemRow).where(SourceItemRow.source_id == source_id, SourceItemRow.key == key)
+def item_states(
+    session: Session, *, source_id: int, keys: Sequence[str]
+) -> dict[str, tuple[str, int | None]]:
+    """The stored (content hash, article id) of each of these items that the source has seen."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(SourceItemRow.key, SourceItemRow.content_hash, SourceItemRow.article_id).where(
+            SourceItemRow.source_id == source_id, SourceItemRow.key.in_(list(keys))
+        )
     )
+    return {key: (content_hash, article_id) for key, content_hash, article_id in rows}
 
 
 def record_item(
@@ -64,25 +72,29 @@ def record_item(
     content_hash: str,
     article_id: int | None,
     error: str | None,
+    known: bool,
 ) -> None:
-    """Store the item's current version (insert or update)."""
-    row = item_state(session, source_id=source_id, key=key)
-    if row is None:
+    """Store the item's current version: insert a new item, or update a known one."""
+    if not known:
         session.add(
             SourceItemRow(
                 source_id=source_id, key=key, content_hash=content_hash, article_id=article_id, error=error
             )
         )
         return
-    row.content_hash, row.article_id, row.error, row.updated_at = content_hash, article_id, error, utcnow()
+    session.execute(
+        update(SourceItemRow)
+        .where(SourceItemRow.source_id == source_id, SourceItemRow.key == key)
+        .values(content_hash=content_hash, article_id=article_id, error=error, updated_at=utcnow())
+    )
 
 
 def find_article(session: Session, *, fingerprint: str, url_key: str | None) -> int | None:
     """An article with the same text, or with the same canonical link."""
-    found = session.scalar(select(ArticleRow.id).where(ArticleRow.fingerprint == fingerprint))
-    if found is None and url_key:
-        found = session.scalar(select(ArticleRow.id).where(ArticleRow.url_key == url_key).limit(1))
-    return found
+    match = ArticleRow.fingerprint == fingerprint
+    if url_key:
+        match = or_(match, ArticleRow.url_key == url_key)
+    return session.scalar(select(ArticleRow.id).where(match).order_by(ArticleRow.id).limit(1))
 
 
 def add_article(
