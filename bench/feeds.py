@@ -26,8 +26,8 @@ import sys
 import tempfile
 import threading
 import time
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -47,8 +47,8 @@ def feed_body(feed: int, entries: int) -> bytes:
             f"<item><guid>f{feed}-e{j}</guid><title>Report {j} from feed {feed}</title>"
             f"<link>http://news.test/{feed}/{j}</link><description>{text}</description><pubDate>{when}</pubDate></item>"
         )
-    xml = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {feed}</title>{"".join(items)}</channel></rss>'
-    return xml.encode()
+    head = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {feed}</title>'
+    return (head + "".join(items) + "</channel></rss>").encode()
 
 
 def serve(port_out: Any, entries: int) -> None:
@@ -122,7 +122,8 @@ def poll_cycles(feeds: int, entries: int, workers: int) -> None:
     print(f"feeds                      {feeds} on 127.0.0.1, {workers} workers")
     print(
         f"cycle, {entries} new entries each  {new_cycle:.1f} s  ({first.new_articles} articles stored, "
-        f"{first.new_articles / new_cycle:.0f}/s; {first.evidence} evidence sentences; {first.source_errors} failed)"
+        f"{first.new_articles / new_cycle:.0f}/s; {first.evidence} evidence sentences; "
+        f"{first.source_errors} failed)"
     )
     print(f"cycle, all 304             {not_modified_cycle:.1f} s  ({second.not_modified} not modified)")
     print(f"peak RSS (monitor)         {peak:.0f} MB")
@@ -191,7 +192,8 @@ def drop_latency(drops: int) -> None:
     hook.server.shutdown()
     shown = ", ".join(f"{x:.2f}" for x in latencies)
     print(
-        f"drop -> alert              median {statistics.median(latencies):.2f} s, max {max(latencies):.2f} s ({shown})"
+        f"drop -> alert              median {statistics.median(latencies):.2f} s, "
+        f"max {max(latencies):.2f} s ({shown})"
     )
 
 
