@@ -325,9 +325,8 @@ def _store_article(
             stats.duplicates += 1
             return same_text
     analysis = app.analyzer.analyze(article)
-    known = {
-        v.claim_id: _known(session, v) for v in analysis.verdicts
-    }  # before an edit drops the old evidence
+    # what is already on record, read before an edit drops the article's old evidence
+    known = {v.claim_id: _known(session, v) for v in analysis.verdicts}
     if edited is not None:
         repo.replace_article(
             session, article_id=edited, article=article, fingerprint=digest, topics=analysis.topics
