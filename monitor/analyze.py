@@ -22,10 +22,6 @@ class Analysis:
     topics: tuple[str, ...]
     verdicts: tuple[ArticleVerdict, ...]
 
-    @property
-    def evidence(self) -> list[Evidence]:
-        return [e for v in self.verdicts for e in v.evidence]
-
 
 class Analyzer:
     """Built once per rules version; `analyze` is then called for each new article."""

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -325,8 +325,10 @@ def _store_article(
             stats.duplicates += 1
             return same_text
     analysis = app.analyzer.analyze(article)
-    # what is already on record, read before an edit drops the article's old evidence
-    known = {v.claim_id: _known(session, v) for v in analysis.verdicts}
+    # each verdict's sentence keys, and which are already on record (read before an edit drops the
+    # article's old evidence)
+    keys = {v.claim_id: [sentence_key(e.sentence.text) for e in v.evidence] for v in analysis.verdicts}
+    known = {c: repo.known_sentences(session, claim_id=c, keys=k) for c, k in keys.items()}
     if edited is not None:
         repo.replace_article(
             session, article_id=edited, article=article, fingerprint=digest, topics=analysis.topics
@@ -341,7 +343,15 @@ def _store_article(
     new_alerts = 0
     for verdict in analysis.verdicts:
         new_alerts += _record_verdict(
-            app, session, article, article_id, digest, verdict, known[verdict.claim_id], stats
+            app,
+            session,
+            article,
+            article_id,
+            digest,
+            verdict,
+            keys[verdict.claim_id],
+            known[verdict.claim_id],
+            stats,
         )
     if edited is not None:  # evidence may have gone away: the status is recomputed for every claim
         for claim in app.rules.claims:
@@ -362,11 +372,6 @@ def _store_article(
     return article_id
 
 
-def _known(session: Session, verdict: ArticleVerdict) -> set[tuple[str, str]]:
-    keys = [sentence_key(e.sentence.text) for e in verdict.evidence]
-    return repo.known_sentences(session, claim_id=verdict.claim_id, keys=keys)
-
-
 def _record_verdict(
     app: App,
     session: Session,
@@ -374,12 +379,12 @@ def _record_verdict(
     article_id: int,
     digest: str,
     verdict: ArticleVerdict,
+    keys: list[str],
     known: set[tuple[str, str]],
     stats: PassStats,
 ) -> int:
     claim = app.rules.claim(verdict.claim_id)
     assert claim is not None
-    keys = [sentence_key(e.sentence.text) for e in verdict.evidence]
     repo.add_evidence(
         session, article_id=article_id, article=article, items=verdict.evidence, sentence_keys=keys
     )
@@ -478,7 +483,7 @@ def _after_poll(
         else:
             row.consecutive_failures, row.last_error = failures, error
             delay = backoff_seconds(failures, options.interval, polling.max_backoff, retry_after)
-            row.next_check_at = _later(now, delay)
+            row.next_check_at = now + timedelta(seconds=delay)
             log.warning("source=%s error=%r failures=%d retry_in=%.0fs", options.name, error, failures, delay)
         if event is not None:
             row.health_alerted = event is HealthEvent.DOWN
@@ -493,7 +498,3 @@ def _after_poll(
             repo.add_alert(session, draft=draft, article_id=None, targets=app.targets)
     if event is not None:
         dispatch(app.sessions, app.targets, retry=False)
-
-
-def _later(now: datetime, seconds: float) -> datetime:
-    return now + timedelta(seconds=seconds)

@@ -122,11 +122,6 @@ class SourceOptions(BaseModel):
         """The configured jitter, else a tenth of the interval (at most 5 minutes)."""
         return self.jitter if self.jitter is not None else min(self.interval / 10, 300.0)
 
-    @property
-    def host(self) -> str | None:
-        """The host a source talks to, for per-host limits; None for local sources."""
-        return None
-
     def build(self, fetcher: Fetcher) -> Source:
         """The source these options describe."""
         raise NotImplementedError

@@ -49,10 +49,6 @@ class FeedOptions(SourceOptions):
             raise ValueError("must be an http:// or https:// URL")
         return value.strip()
 
-    @property
-    def host(self) -> str | None:
-        return urlsplit(self.url).hostname
-
     def build(self, fetcher: Fetcher | None = None) -> Source:
         if fetcher is None:
             raise ValueError("a feed source needs a fetcher")
