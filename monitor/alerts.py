@@ -44,7 +44,7 @@ def evidence_alert(
     evidence: Sequence[Evidence],
 ) -> AlertDraft:
     """One alert for the new evidence of one stance that one article brings to one claim."""
-    ranked = sorted(evidence, key=lambda e: e.judgement.confidence, reverse=True)
+    ranked = sorted(evidence, key=lambda e: (e.judgement.explicit, e.judgement.confidence), reverse=True)
     lead = ranked[0]
     lines = [f"Claim: {claim_text} [{claim_id}, now {status.value}]", ""]
     for item in ranked[:3]:

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from monitor.config import Rules
-from monitor.domain import Article, ArticleVerdict, Evidence, Sentence, Stance
+from monitor.domain import Article, ArticleVerdict, ClaimSpec, Evidence, Sentence, Stance
 from monitor.ledger import article_verdict
 from monitor.match import ClaimMatcher, TopicMatcher
 from monitor.sentences import split_sentences
 from monitor.speaker import attribute
-from monitor.stance import StanceEngine
+from monitor.stance import Passage, StanceEngine
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,22 +49,48 @@ class Analyzer:
         return Analysis(topics, tuple(verdicts))
 
     def _evidence(self, matcher: ClaimMatcher, sents: Sequence[Sentence]) -> list[Evidence]:
-        out: list[Evidence] = []
-        for candidate in matcher.candidates(sents):
-            sentence = candidate.sentence
+        return claim_evidence(self.engine, matcher, sents)
+
+
+def claim_evidence(engine: StanceEngine, matcher: ClaimMatcher, sents: Sequence[Sentence]) -> list[Evidence]:
+    """The sentences of one article that bear on the matcher's claim, judged by the engine.
+
+    Engines that read the whole article get every sentence (the keyword matches marked `matched`),
+    each with the sentence before it as context; others get the keyword matches only.
+    """
+    candidates = {c.sentence.index: c for c in matcher.candidates(sents)}
+    passages: list[tuple[Sentence, Passage]] = []
+    for sentence in sents if engine.reads_whole_article else [c.sentence for c in candidates.values()]:
+        candidate = candidates.get(sentence.index)
+        if candidate is not None:
             context = candidate.context.text if candidate.context is not None else None
-            judgement = self.engine.judge(matcher.claim, sentence.text, context)
-            if judgement.stance is Stance.UNRELATED:
-                continue
-            previous = sents[sentence.index - 1].text if sentence.index > 0 else None
-            following = sents[sentence.index + 1].text if sentence.index + 1 < len(sents) else None
-            out.append(
-                Evidence(
-                    claim_id=matcher.claim.id,
-                    sentence=sentence,
-                    judgement=judgement,
-                    attribution=attribute(sentence.text, previous, following),
-                    context=context,
-                )
+        else:
+            context = sents[sentence.index - 1].text if sentence.index > 0 else None
+        passages.append((sentence, Passage(sentence.text, context, matched=candidate is not None)))
+    judgements = engine.judge_many(matcher.claim, [p for _, p in passages])
+    out: list[Evidence] = []
+    for (sentence, passage), judgement in zip(passages, judgements, strict=True):
+        if judgement.stance is Stance.UNRELATED:
+            continue
+        previous = sents[sentence.index - 1].text if sentence.index > 0 else None
+        following = sents[sentence.index + 1].text if sentence.index + 1 < len(sents) else None
+        out.append(
+            Evidence(
+                claim_id=matcher.claim.id,
+                sentence=sentence,
+                judgement=judgement,
+                attribution=attribute(sentence.text, previous, following),
+                context=passage.context,
             )
-        return out
+        )
+    return out
+
+
+def judge_text(engine: StanceEngine, claim: ClaimSpec, title: str, body: str) -> ArticleVerdict:
+    """The stance of one text (headline and body) on one claim, exactly as the pipeline reads an
+    article: the entity gate, the claim's sentences, the engine, then the article verdict."""
+    text = f"{title.strip()}\n\n{body.strip()}" if title.strip() else body.strip()
+    matcher = ClaimMatcher(claim)
+    if not matcher.mentions(text):
+        return article_verdict(claim.id, [])
+    return article_verdict(claim.id, claim_evidence(engine, matcher, split_sentences(text)))

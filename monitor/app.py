@@ -35,7 +35,7 @@ class App:
         and changes nothing when the new file is invalid."""
         rules = load_rules(self.settings.config)
         targets = resolve_targets(rules.routes, self.settings.notify_urls, self.settings.apprise_config)
-        analyzer = Analyzer(rules, build_engine(rules.stance_kind, rules.stance_options))
+        analyzer = Analyzer(rules, build_engine(rules.stance_kind, rules.stance_options, rules.path.parent))
         old_fetcher, self.fetcher = self.fetcher, make_fetcher(rules)
         self.rules, self.targets, self.analyzer = rules, targets, analyzer
         old_fetcher.close()
@@ -69,7 +69,7 @@ def build_app(settings: Settings, *, migrate: bool = True) -> App:
         upgrade(engine)
     register_console()
     targets = resolve_targets(rules.routes, settings.notify_urls, settings.apprise_config)
-    analyzer = Analyzer(rules, build_engine(rules.stance_kind, rules.stance_options))
+    analyzer = Analyzer(rules, build_engine(rules.stance_kind, rules.stance_options, rules.path.parent))
     sessions = sessionmaker(engine, expire_on_commit=False)
     app = App(settings, rules, engine, sessions, analyzer, targets, make_fetcher(rules))
     if migrate:

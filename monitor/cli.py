@@ -7,21 +7,36 @@ import logging
 import signal
 import sys
 import threading
+import time
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from monitor import __version__
-from monitor.config import ConfigError, load_rules
+from monitor.config import ConfigError, StanceChoice, load_rules
 from monitor.settings import Settings
 
 if TYPE_CHECKING:
     from monitor.app import App
+    from monitor.evaluate import Pair, Prediction
     from monitor.pipeline import ArticleReport
+    from monitor.stance import StanceEngine
 
 app = typer.Typer(help="Track claims across news sources and alert on new evidence.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
@@ -236,6 +251,105 @@ def evidence(
     out.print(table)
     if any(r["published_estimated"] for r in rows):
         out.print("[dim]~ date estimated (from the text or the file time)[/]")
+
+
+@app.command("eval")
+def evaluate(
+    data: Annotated[Path, typer.Argument(help="Labelled pairs, JSONL or JSONL.gz (see the README).")],
+    bodies: Annotated[
+        Path | None, typer.Option(help="Bodies JSONL(.gz) joined on body_id (FNC-1 pairs).")
+    ] = None,
+    engine: Annotated[
+        str | None, typer.Option(help="Stance engine kind (default: the rules file's).")
+    ] = None,
+    predictions: Annotated[
+        Path | None, typer.Option(help="Write one JSON line per pair, in input order.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N pairs.")] = None,
+    sample: Annotated[
+        int | None, typer.Option(min=1, help="N pairs drawn at random (after --limit).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of --sample.")] = 0,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure a stance engine on a labelled claim-stance data set: per-class F1, FNC score, pairs/s."""
+    from monitor import evaluate as ev
+
+    try:
+        body_map = ev.load_bodies(bodies) if bodies is not None else None
+        pairs = ev.load_pairs(data, body_map, bodies_path=bodies, limit=limit)
+    except ev.DataError as exc:
+        err.print(f"[red]Error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    if sample is not None:
+        pairs = ev.sample_pairs(pairs, sample, seed)
+    kind, stance_engine, build_seconds = _eval_engine(config, engine)
+    started = time.perf_counter()
+    judged = _judge_with_progress(stance_engine, pairs)
+    judge_seconds = time.perf_counter() - started
+    if predictions is not None:
+        _write_predictions(predictions, judged)
+    scores = ev.score([p.gold for p in judged], [p.stance for p in judged])
+    report = ev.Report(data, bodies, kind, scores, build_seconds, judge_seconds)
+    if as_json:
+        out.print_json(json.dumps(report.as_json()))
+    else:
+        out.print(ev.render(report))
+
+
+def _eval_engine(config: Path | None, kind: str | None) -> tuple[str, StanceEngine, float]:
+    """Build the engine to measure (the rules file's, or `kind`); returns its kind, it and the build time."""
+    from pydantic import ValidationError
+
+    from monitor.evaluate import choose_engine
+    from monitor.stance import ENGINES, build_engine
+
+    settings = _settings(config)
+    try:
+        rules = load_rules(settings.config)
+        rules_kind, rules_options = rules.stance_kind, rules.stance_options
+        base_dir: Path | None = rules.path.parent
+    except ConfigError as exc:
+        err.print(f"[yellow]Rules not loaded[/] ({escape(str(exc.problems[0]))}); default engine options")
+        rules_kind, rules_options, base_dir = None, {}, None
+    chosen, options = choose_engine(kind, rules_kind, rules_options, StanceChoice().kind)
+    if chosen not in ENGINES:
+        err.print(f"[red]Unknown stance engine {chosen!r};[/] known: {', '.join(ENGINES)}")
+        raise typer.Exit(2)
+    started = time.perf_counter()
+    try:
+        built = build_engine(chosen, options, base_dir)
+    except (ValidationError, ValueError) as exc:
+        err.print(f"[red]Cannot build the {chosen!r} engine:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    return chosen, built, time.perf_counter() - started
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:.1f} pairs/s" if task.speed else "- pairs/s", style="progress.data.speed")
+
+
+def _judge_with_progress(engine: StanceEngine, pairs: list[Pair]) -> list[Prediction]:
+    from monitor.evaluate import judge_pairs
+
+    columns = (TextColumn("judging"), BarColumn(), MofNCompleteColumn(), _RateColumn())
+    with Progress(
+        *columns, TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=not err.is_terminal
+    ) as progress:
+        task = progress.add_task("judging", total=len(pairs))
+        return judge_pairs(engine, pairs, advance=lambda n: progress.advance(task, n))
+
+
+def _write_predictions(path: Path, judged: list[Prediction]) -> None:
+    from monitor.evaluate import write_predictions
+
+    try:
+        write_predictions(path, judged)
+    except OSError as exc:
+        err.print(f"[red]Cannot write {escape(str(path))}:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
 
 
 @db_app.command("upgrade")

@@ -104,7 +104,7 @@ class Polling(Strict):
 
 class StanceChoice(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
-    kind: str = "rules"
+    kind: str = "semantic"
 
 
 class RulesFile(Strict):
@@ -242,16 +242,16 @@ def _resolve(
         routes.append(route.model_copy(update={"urls": urls}))
 
     options = {k: v for k, v in (parsed.stance.model_extra or {}).items()}
-    factory = ENGINES.get(parsed.stance.kind)
-    if factory is None:
+    engine = ENGINES.get(parsed.stance.kind)
+    if engine is None:
         problem(
             ("stance", "kind"), f"unknown stance engine {parsed.stance.kind!r}; known: {', '.join(ENGINES)}"
         )
     else:
         try:
-            factory(options)
-        except ValueError as exc:
-            problem(("stance",), str(exc))
+            engine.options.model_validate(options, context={"base_dir": path.parent})
+        except ValidationError as exc:
+            problems.extend(_problems(path, lines, exc, engine.options, prefix=("stance",)))
     if problems:
         raise ConfigError(problems)
     return Rules(

@@ -125,6 +125,10 @@ class Judgement:
     confidence: float
     cues: tuple[str, ...] = ()
     recap: bool = False
+    explicit: bool = True
+    """An explicit cue in the sentence decided (a denial, "confirmed that", a hedge), so it reads as
+    evidence on its own; False when a trained layer judged the sentence as a whole. Alerts quote
+    explicit sentences first."""
 
 
 @dataclass(frozen=True, slots=True)

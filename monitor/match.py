@@ -148,6 +148,10 @@ class ClaimMatcher:
             return False
         return self._keywords is None or self._keywords.search(text) is not None
 
+    def names(self, text: str) -> bool:
+        """The text names an entity and a keyword of the claim (a candidate sentence on its own)."""
+        return self._direct(text)
+
     def mentions(self, text: str) -> bool:
         """The text names an entity of the claim (a cheap gate before sentence-level matching)."""
         return self._entities.search(text) is not None
@@ -189,3 +193,32 @@ def keyword_forms(word: str) -> list[str]:
             stem = word[: -len(ending)]
             forms |= {stem, stem + "e", stem + "s", stem + "ed", stem + "ing"}
     return sorted(forms, key=len, reverse=True)
+
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Z]")
+
+
+def claim_from_text(claim_id: str, text: str) -> ClaimSpec:
+    """A claim spec for a bare claim sentence (a headline in an evaluation set, a claim typed at the
+    command line): no entities or keywords were written for it, so they are guessed.
+
+    Entities are the proper nouns: capitalised words after the first, and acronyms. In a headline
+    written in title case, or one with no proper noun, every content word counts as an entity, so the
+    entity gate lets through any text that shares a content word with the claim.
+    """
+    tokens = _TOKEN.findall(text)
+    content = [t for t in tokens if t.casefold() not in _STOPWORDS and len(t) > 2]
+    lower = [t for t in content if t[0].islower()]
+    if len(lower) >= max(1, len(content) // 3):
+        proper = [
+            t
+            for i, t in enumerate(tokens)
+            if (t.isupper() and len(t) > 1)
+            or (t[0].isupper() and (i > 0 or (len(tokens) > 1 and tokens[1][0].isupper())))
+        ]
+        entities = [t for t in proper if t.casefold() not in _STOPWORDS]
+    else:
+        entities = []
+    if not entities:
+        return ClaimSpec(claim_id, text, tuple(dict.fromkeys(content)) or (text.strip() or "?",))
+    return ClaimSpec(claim_id, text, tuple(dict.fromkeys(entities)))

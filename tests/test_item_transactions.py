@@ -12,7 +12,7 @@ from monitor.app import build_app
 from monitor.domain import ClaimSpec, Judgement
 from monitor.pipeline import run_pass
 from monitor.settings import Settings
-from monitor.stance.base import ENGINES
+from monitor.stance.base import ENGINES, EngineKind, EngineOptions
 from monitor.stance.rules import RulesEngine
 from monitor.store.models import AlertRow, ArticleRow, DeliveryRow, EvidenceRow
 
@@ -36,9 +36,9 @@ def count(app: Any, model: Any) -> int:
 
 
 def test_a_failure_inside_an_item_rolls_it_back_and_the_next_pass_stores_it_once(workdir: Path) -> None:
-    ENGINES["fails-twice"] = lambda options: FailsTwice()
+    ENGINES["fails-twice"] = EngineKind(EngineOptions, lambda options: FailsTwice())
     rules = workdir / "config" / "monitor.yaml"
-    rules.write_text(rules.read_text().replace("kind: rules", "kind: fails-twice"))
+    rules.write_text(rules.read_text().replace("kind: semantic", "kind: fails-twice"))
     app = build_app(Settings(config=rules, database_url=f"sqlite:///{workdir / 'm.db'}", notify_urls=[]))
     try:
         first = run_pass(app)

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from monitor.domain import ClaimSpec, Judgement, Stance
 from monitor.sentences import split_sentences
-from monitor.stance.base import ENGINES
+from monitor.stance import ENGINES, build_engine
 from monitor.stance.rules import RulesEngine
 
 DATA = Path(__file__).parent / "data" / "stance_cases.yaml"
@@ -92,10 +93,11 @@ def test_recap_lowers_confidence_but_keeps_the_stance() -> None:
 
 
 def test_factory_is_registered_and_refuses_unknown_options() -> None:
-    engine = ENGINES["rules"]({})
+    engine = build_engine("rules", {})
     assert engine.name == "rules"
-    with pytest.raises(ValueError, match="threshold"):
-        ENGINES["rules"]({"threshold": 0.5})
+    with pytest.raises(ValidationError, match="threshold"):
+        build_engine("rules", {"threshold": 0.5})
+    assert "rules" in ENGINES
 
 
 @pytest.mark.parametrize("text", ["", "?!", "a" * 20_000, "not " * 5_000 + "true", "," * 10_000])

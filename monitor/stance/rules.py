@@ -44,10 +44,9 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from monitor.domain import ClaimSpec, Judgement, Stance
-from monitor.stance.base import register
+from monitor.stance.base import EngineOptions, SentenceEngine, register
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 _GLUED = re.compile(r"\b(said|says|reported|reports|report|stated|noted|confirmed|claimed|added|wrote)that\b")
@@ -370,7 +369,7 @@ def _scope(clause: str, cues: list[_Cue]) -> list[_Cue]:
     return kept
 
 
-class RulesEngine:
+class RulesEngine(SentenceEngine):
     """Judges a sentence against a claim with the rules described in the module docstring."""
 
     name: str = "rules"
@@ -413,9 +412,6 @@ class RulesEngine:
 
 
 @register("rules")
-def make_rules_engine(options: dict[str, Any]) -> RulesEngine:
-    """Build the engine; it takes no options yet, so any key is a mistake (ValueError naming it)."""
-    if options:
-        unknown = ", ".join(sorted(map(str, options)))
-        raise ValueError(f"stance kind 'rules' takes no options; unknown option(s): {unknown}")
+def make_rules_engine(options: EngineOptions) -> RulesEngine:
+    """The rules engine takes no options."""
     return RulesEngine()
