@@ -23,23 +23,41 @@ MIN_CONFIDENCE = 0.6
 CONFIRM_SOURCES = 2
 CONTRADICT_SOURCES = 2
 POLAR = (Stance.CONFIRM, Stance.CONTRADICT)
+CONTRADICT_SHARE = 1 / 3
 
 
 def article_verdict(claim_id: str, evidence: Sequence[Evidence]) -> ArticleVerdict:
-    """The article's stance on the claim: the polar stance with the larger summed confidence, if any
-    sentence confirms or contradicts; else `discuss`; `unrelated` with no evidence at all.
+    """The article's stance on the claim, from the summed confidence of its evidence by stance:
 
-    Confidence is the best sentence's confidence for that stance, scaled by that stance's share of the
-    polar weight (an article that both confirms and denies is less sure of either).
+    - `contradict` when contradictions carry more than CONTRADICT_SHARE of the weight (a minority of
+      denials still makes the article a contradiction: those are what a user must not miss) and at
+      least as much as confirmations;
+    - else `confirm` when confirmations carry more than half of the weight;
+    - else `discuss` (an article that mostly reports the claim without taking a side);
+    - `unrelated` with no evidence at all.
+
+    A polar verdict's confidence is its best sentence's confidence scaled by that stance's share of the
+    polar weight (an article that both confirms and denies is less sure of either); a `discuss`
+    verdict's is the best discussing sentence's.
     """
     if not evidence:
         return ArticleVerdict(claim_id, Stance.UNRELATED, 1.0, ())
-    weight = {s: sum(e.judgement.confidence for e in evidence if e.stance is s) for s in POLAR}
-    polar_total = sum(weight.values())
-    if polar_total == 0:
-        best = max(e.judgement.confidence for e in evidence)
+    weight = {
+        s: sum(e.judgement.confidence for e in evidence if e.stance is s) for s in (*POLAR, Stance.DISCUSS)
+    }
+    total = sum(weight.values()) or 1.0
+    polar_total = weight[Stance.CONFIRM] + weight[Stance.CONTRADICT]
+    if (
+        weight[Stance.CONTRADICT] > CONTRADICT_SHARE * total
+        and weight[Stance.CONTRADICT] >= weight[Stance.CONFIRM]
+    ):
+        stance = Stance.CONTRADICT
+    elif weight[Stance.CONFIRM] > total / 2:
+        stance = Stance.CONFIRM
+    else:
+        discussing = [e.judgement.confidence for e in evidence if e.stance is Stance.DISCUSS]
+        best = max(discussing or [e.judgement.confidence for e in evidence])
         return ArticleVerdict(claim_id, Stance.DISCUSS, round(best, 3), tuple(evidence))
-    stance = max(POLAR, key=lambda s: weight[s])
     top = max(e.judgement.confidence for e in evidence if e.stance is stance)
     return ArticleVerdict(claim_id, stance, round(top * weight[stance] / polar_total, 3), tuple(evidence))
 

@@ -27,13 +27,30 @@ def test_article_with_only_discussion_discusses() -> None:
     assert verdict.stance is Stance.DISCUSS and verdict.confidence == 0.6
 
 
-def test_article_stance_follows_the_heavier_polar_side_and_is_less_sure_when_mixed() -> None:
+def test_article_stance_follows_the_weight_of_its_evidence() -> None:
     pure = article_verdict("c", [ev(Stance.CONFIRM, 0.8)])
     mixed = article_verdict(
-        "c", [ev(Stance.CONFIRM, 0.8), ev(Stance.CONFIRM, 0.7), ev(Stance.CONTRADICT, 0.75)]
+        "c",
+        [
+            ev(Stance.CONFIRM, 0.8),
+            ev(Stance.CONFIRM, 0.7),
+            ev(Stance.CONFIRM, 0.7),
+            ev(Stance.CONTRADICT, 0.6),
+        ],
     )
     assert pure.stance is mixed.stance is Stance.CONFIRM
     assert mixed.confidence < pure.confidence
+    # a minority of denials (over a third of the weight) makes a contradiction
+    denied = article_verdict(
+        "c", [ev(Stance.DISCUSS, 0.6), ev(Stance.DISCUSS, 0.6), ev(Stance.CONTRADICT, 0.7)]
+    )
+    assert denied.stance is Stance.CONTRADICT
+    # one confirming sentence among many that only report the claim: the article discusses it
+    reported = article_verdict(
+        "c",
+        [ev(Stance.DISCUSS, 0.6), ev(Stance.DISCUSS, 0.5), ev(Stance.DISCUSS, 0.7), ev(Stance.CONFIRM, 0.7)],
+    )
+    assert reported.stance is Stance.DISCUSS and reported.confidence == 0.7
 
 
 def test_status_rules() -> None:

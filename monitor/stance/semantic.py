@@ -46,9 +46,10 @@ RELIABLE_HEDGES = frozenset(
 ("will", "would", "may", "plans to" were not: a claim about the future uses them too)."""
 
 CONTEXT_PENALTY = 0.1
-"""A sentence that does not itself name the claim (it was found through its similarity, often with the
-sentence before it) is weaker evidence: "This was stated by X." carries the quote of the sentence
-before it, so its confidence is lowered (the `rules` engine does the same for pronoun sentences)."""
+"""A sentence the keyword matcher did not find (it was found through its similarity alone) is weaker
+evidence: its confidence is lowered (the `rules` engine does the same for pronoun sentences). One that
+is similar to the claim only together with the sentence before it ("This was stated by X.") is not
+given a stance of its own by the layer: it reports the previous sentence, which is judged itself."""
 
 MIN_POLAR = 0.5
 """The layer calls a sentence confirm or contradict only when that stance has most of the probability;
@@ -196,12 +197,16 @@ class SemanticEngine:
         picked = [chosen[k] for k in keep]
         rules = [self.rules.judge(claim, p.text, p.context) for p in picked]
         subset = Encoded(encoded.claim, encoded.sentences[keep], encoded.sims[keep])
+        subset_alone = subset.sims[:, 0]
         probabilities = self.layer.probabilities(feature_rows(claim, picked, subset, rules))
         for k, p, rule, probs in zip(keep, picked, rules, probabilities, strict=True):
-            out[todo[k]] = self._judgement(p, rule, probs, float(best_sim[k]))
+            own = p.matched or float(subset_alone[keep.index(k)]) >= self.relevance
+            out[todo[k]] = self._judgement(p, rule, probs, float(best_sim[k]), own)
         return out
 
-    def _judgement(self, passage: Passage, rule: Judgement, probs: Vectors, similarity: float) -> Judgement:
+    def _judgement(
+        self, passage: Passage, rule: Judgement, probs: Vectors, similarity: float, own: bool
+    ) -> Judgement:
         """A decisive rule (a denial, a lack of evidence, a confirmation, a realis statement, a reliable
         hedge) decides; the layer decides everything else. A sentence the keyword matcher found (or one
         the rules read as naming the claim) is never UNRELATED, so the layer then picks among the rest."""
@@ -221,10 +226,15 @@ class SemanticEngine:
             return Judgement(
                 Stance.DISCUSS, confidence, (*cues, "not sure enough"), rule.recap, explicit=False
             )
+        if stance in (Stance.CONFIRM, Stance.CONTRADICT) and not own:
+            # relevant only with the sentence before it ("This was stated by X."): it carries that
+            # sentence's stance, which is judged on its own; this one reports it
+            cues = (*cues, "relies on context: reports the sentence before")
+            return Judgement(Stance.DISCUSS, round(share[stance], 2), cues, rule.recap, explicit=False)
         confidence = share[stance]
         if not passage.matched:
             confidence -= CONTEXT_PENALTY
-            cues = (*cues, "relies on context")
+            cues = (*cues, "not found by keywords")
         return Judgement(stance, round(max(confidence, 0.05), 2), cues, rule.recap, explicit=False)
 
 
