@@ -1,22 +1,23 @@
-"""The `semantic` stance engine (the default): MiniLM sentence embeddings plus a small trained layer.
+"""The `semantic` stance engine (the default): MiniLM sentence embeddings, explicit cues, a trained layer.
 
     stance: {kind: semantic}                       # the defaults below
-    stance: {kind: semantic, relevance: 0.45, weights: ./my-layer.json}
+    stance: {kind: semantic, relevance: 0.5, weights: ./my-layer.json}
 
 For each sentence of an article that names the claim's entity (the cheap gate: other articles never
 reach the model), the engine
 
 1. embeds the sentence alone and with the sentence before it as context, and compares both with the
    claim's embedding (cosine). A sentence is relevant when the keyword matcher found the claim's words
-   in it, or when a similarity reaches `relevance`; anything else is UNRELATED;
-2. computes domain-general linguistic features (features.py: denial, debunking, lack of evidence,
-   negation, hedging, questions, conditions, attribution, confirmation, and the `rules` engine's verdict);
-3. feeds similarities and features to a multinomial logistic layer that gives P(confirm),
-   P(contradict), P(discuss); the most probable stance wins and its probability is the confidence.
+   in it, or when a similarity reaches `relevance` (default: from the weights file); else UNRELATED;
+2. lets an explicit cue of the `rules` engine decide (DECISIVE_CUES, RELIABLE_HEDGES: a denial, a lack
+   of evidence, a confirmation, "has already ...", a question, "whether");
+3. otherwise feeds FEATURES (similarities, the rules' verdict, cue-word densities from features.py and
+   the embeddings) to a calibrated multinomial logistic layer; the most probable stance wins, with the
+   adjustments documented at MIN_POLAR and CONTEXT_PENALTY.
 
-The layer's weights (data/semantic.json, a few hundred numbers) were trained by
-`python -m monitor.stance.train` only on data that may ship: ARC (Apache-2.0) and the hand-written
-sentences in data/written.jsonl. The file records what it was trained on and its held-out scores.
+The layer (data/semantic.json) was trained by `python -m monitor.stance.train` only on data that may
+ship: the hand-written passages in data/written.jsonl, and ARC (Apache-2.0) for the relevance
+threshold. The file records what it was trained on and its held-out scores; docs/stance.md has the rest.
 """
 
 from __future__ import annotations
@@ -197,10 +198,9 @@ class SemanticEngine:
         picked = [chosen[k] for k in keep]
         rules = [self.rules.judge(claim, p.text, p.context) for p in picked]
         subset = Encoded(encoded.claim, encoded.sentences[keep], encoded.sims[keep])
-        subset_alone = subset.sims[:, 0]
         probabilities = self.layer.probabilities(feature_rows(claim, picked, subset, rules))
         for k, p, rule, probs in zip(keep, picked, rules, probabilities, strict=True):
-            own = p.matched or float(subset_alone[keep.index(k)]) >= self.relevance
+            own = p.matched or float(encoded.sims[k, 0]) >= self.relevance  # relevant without its context
             out[todo[k]] = self._judgement(p, rule, probs, float(best_sim[k]), own)
         return out
 
