@@ -1,6 +1,7 @@
 """The composition root: settings -> rules -> database -> stance engine -> analyzer -> targets.
 
-Nothing is built at import time; `build_app` does it once, and each command uses what it needs.
+Nothing is built at import time; `build_app` does it once, and each command uses what it needs (the
+stance engine, which may load a model, only when an article is first analyzed).
 """
 
 from __future__ import annotations
@@ -26,18 +27,31 @@ class App:
     rules: Rules
     engine: Engine
     sessions: sessionmaker[Session]
-    analyzer: Analyzer
     targets: list[Target]
     fetcher: Fetcher
+    _analyzer: Analyzer | None = None
+
+    @property
+    def analyzer(self) -> Analyzer:
+        """Built on first use: the stance engine may load a model (seconds), which commands that only
+        read the database (`claims`, `evidence`) never need. Raises ValueError if it cannot be built."""
+        if self._analyzer is None:
+            self._analyzer = make_analyzer(self.rules)
+        return self._analyzer
+
+    def warm_up(self) -> None:
+        """Build the stance engine now: its model loads before the first article, and an engine that
+        cannot be built fails at start (ValueError), not in the middle of a pass."""
+        self._analyzer = self.analyzer
 
     def reload(self) -> None:
         """Load the rules file again and swap in what depends on it. Raises ConfigError or ValueError
         and changes nothing when the new file is invalid."""
         rules = load_rules(self.settings.config)
         targets = resolve_targets(rules.routes, self.settings.notify_urls, self.settings.apprise_config)
-        analyzer = Analyzer(rules, build_engine(rules.stance_kind, rules.stance_options, rules.path.parent))
+        analyzer = make_analyzer(rules)
         old_fetcher, self.fetcher = self.fetcher, make_fetcher(rules)
-        self.rules, self.targets, self.analyzer = rules, targets, analyzer
+        self.rules, self.targets, self._analyzer = rules, targets, analyzer
         old_fetcher.close()
         self.sync_claims()
 
@@ -52,6 +66,11 @@ class App:
     def close(self) -> None:
         self.fetcher.close()
         self.engine.dispose()
+
+
+def make_analyzer(rules: Rules) -> Analyzer:
+    """The analyzer with the rules' stance engine (paths in its options are relative to the rules file)."""
+    return Analyzer(rules, build_engine(rules.stance_kind, rules.stance_options, rules.path.parent))
 
 
 def make_fetcher(rules: Rules) -> Fetcher:
@@ -69,9 +88,8 @@ def build_app(settings: Settings, *, migrate: bool = True) -> App:
         upgrade(engine)
     register_console()
     targets = resolve_targets(rules.routes, settings.notify_urls, settings.apprise_config)
-    analyzer = Analyzer(rules, build_engine(rules.stance_kind, rules.stance_options, rules.path.parent))
     sessions = sessionmaker(engine, expire_on_commit=False)
-    app = App(settings, rules, engine, sessions, analyzer, targets, make_fetcher(rules))
+    app = App(settings, rules, engine, sessions, targets, make_fetcher(rules))
     if migrate:
         app.sync_claims()
     return app

@@ -131,6 +131,12 @@ def run(
         f"database {monitor.engine.url.render_as_string(hide_password=True)}"
     )
     try:
+        monitor.warm_up()
+    except ValueError as exc:
+        err.print(f"[red]Cannot build the {monitor.rules.stance_kind!r} stance engine:[/] {escape(str(exc))}")
+        monitor.close()
+        raise typer.Exit(2) from exc
+    try:
         if once:
             from monitor.pipeline import run_pass
 

@@ -115,6 +115,9 @@ class ClaimSpec:
     text: str
     entities: tuple[str, ...]
     keywords: tuple[str, ...] = ()
+    guessed: bool = False
+    """Entities and keywords were guessed from the claim sentence (match.claim_from_text), not written
+    by a user: engines that measure relevance themselves then do not take a keyword match as proof."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -220,5 +220,7 @@ def claim_from_text(claim_id: str, text: str) -> ClaimSpec:
     else:
         entities = []
     if not entities:
-        return ClaimSpec(claim_id, text, tuple(dict.fromkeys(content)) or (text.strip() or "?",))
-    return ClaimSpec(claim_id, text, tuple(dict.fromkeys(entities)))
+        return ClaimSpec(
+            claim_id, text, tuple(dict.fromkeys(content)) or (text.strip() or "?",), guessed=True
+        )
+    return ClaimSpec(claim_id, text, tuple(dict.fromkeys(entities)), guessed=True)

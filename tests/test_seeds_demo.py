@@ -17,7 +17,7 @@ from .conftest import Receiver
 CLAIM = "nk-troops-ukraine"
 
 
-def monitor(workdir: Path, *args: str, notify: str = "") -> subprocess.CompletedProcess[str]:
+def monitor(workdir: Path, *args: str, notify: str = "", code: int = 0) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     env |= {"MONITOR_DATABASE_URL": f"sqlite:///{workdir / 'data' / 'monitor.db'}", "COLUMNS": "200"}
     if notify:
@@ -30,7 +30,7 @@ def monitor(workdir: Path, *args: str, notify: str = "") -> subprocess.Completed
         text=True,
         timeout=300,
     )
-    assert result.returncode == 0, result.stderr + result.stdout
+    assert result.returncode == code, result.stderr + result.stdout
     return result
 
 
@@ -149,3 +149,23 @@ def test_a_bad_file_is_logged_counted_and_skipped_while_the_rest_goes_on(workdir
     assert "item=image.txt skipped: binary file" in result.stderr
     again = monitor(workdir, "run", "--once")
     assert "7 unchanged" in again.stdout and "0 failed" in again.stdout
+
+
+def test_reading_commands_never_load_the_model_and_a_broken_engine_stops_run_at_start(workdir: Path) -> None:
+    from monitor.app import build_app
+    from monitor.settings import Settings
+
+    app = build_app(
+        Settings(config=workdir / "config" / "monitor.yaml", database_url=f"sqlite:///{workdir / 'a.db'}")
+    )
+    try:
+        assert app._analyzer is None  # `claims` and `evidence` use this app and never analyze
+    finally:
+        app.close()
+
+    (workdir / "not-a-model").mkdir()
+    rules = workdir / "config" / "monitor.yaml"
+    rules.write_text(rules.read_text().replace("kind: semantic", "kind: nli\n  model: ../not-a-model\n  #"))
+    result = monitor(workdir, "run", "--once", code=2)
+    assert "Cannot build the 'nli' stance engine" in result.stderr
+    assert "pass done" not in result.stdout

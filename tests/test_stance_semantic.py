@@ -150,3 +150,16 @@ def test_another_weights_file_resolves_against_the_rules_folder(tmp_path: Path) 
     assert (
         engine.judge_many(other, [Passage("Sales fell.", None, matched=False)])[0].stance is Stance.UNRELATED
     )
+
+
+def test_a_guessed_keyword_match_does_not_make_a_sentence_relevant(engine: SemanticEngine) -> None:
+    """For a bare claim (entities guessed from its words) only similarity decides relevance; for a
+    claim whose entities and keywords a user wrote, the keyword match is enough."""
+    sentence = "Russia's football league said its troops of volunteers cleaned the stadium."
+    guessed = claim_from_text("c", "North Korean troops are fighting for Russia in Ukraine")
+    written = ClaimSpec("c", guessed.text, ("Russia",), ("troops",))
+    assert guessed.guessed and not written.guessed
+    by_guess = engine.judge_many(guessed, [Passage(sentence, None, matched=True)])[0]
+    by_user = engine.judge_many(written, [Passage(sentence, None, matched=True)])[0]
+    assert by_guess.stance is Stance.UNRELATED
+    assert by_user.stance is not Stance.UNRELATED

@@ -190,7 +190,9 @@ class SemanticEngine:
         chosen = [passages[i] for i in todo]
         encoded = encode(self.encoder, claim, chosen)
         best_sim = encoded.sims.max(axis=1)
-        keep = [k for k, p in enumerate(chosen) if p.matched or float(best_sim[k]) >= self.relevance]
+        # a keyword match makes a sentence relevant when a user wrote the keywords, not when guessed
+        found = [p.matched and not claim.guessed for p in chosen]
+        keep = [k for k in range(len(chosen)) if found[k] or float(best_sim[k]) >= self.relevance]
         for k in set(range(len(chosen))) - set(keep):
             out[todo[k]] = Judgement(Stance.UNRELATED, 0.6, (f"similarity {float(best_sim[k]):.2f}",))
         if not keep:
@@ -199,19 +201,20 @@ class SemanticEngine:
         rules = [self.rules.judge(claim, p.text, p.context) for p in picked]
         subset = Encoded(encoded.claim, encoded.sentences[keep], encoded.sims[keep])
         probabilities = self.layer.probabilities(feature_rows(claim, picked, subset, rules))
-        for k, p, rule, probs in zip(keep, picked, rules, probabilities, strict=True):
-            own = p.matched or float(encoded.sims[k, 0]) >= self.relevance  # relevant without its context
-            out[todo[k]] = self._judgement(p, rule, probs, float(best_sim[k]), own)
+        for k, rule, probs in zip(keep, rules, probabilities, strict=True):
+            own = found[k] or float(encoded.sims[k, 0]) >= self.relevance  # relevant without its context
+            out[todo[k]] = self._judgement(rule, probs, float(best_sim[k]), found[k], own)
         return out
 
     def _judgement(
-        self, passage: Passage, rule: Judgement, probs: Vectors, similarity: float, own: bool
+        self, rule: Judgement, probs: Vectors, similarity: float, found: bool, own: bool
     ) -> Judgement:
         """A decisive rule (a denial, a lack of evidence, a confirmation, a realis statement, a reliable
-        hedge) decides; the layer decides everything else. A sentence the keyword matcher found (or one
-        the rules read as naming the claim) is never UNRELATED, so the layer then picks among the rest."""
+        hedge) decides; the layer decides everything else. A sentence the keyword matcher `found` (or
+        one the rules read as naming the claim) is never UNRELATED, so the layer then picks among the
+        rest; `own` is False for a sentence relevant only together with the one before it."""
         ranked = sorted(range(len(probs)), key=lambda i: -float(probs[i]))
-        if passage.matched or rule.stance is not Stance.UNRELATED:
+        if found or rule.stance is not Stance.UNRELATED:
             ranked = [i for i in ranked if self.layer.classes[i] is not Stance.UNRELATED]
         total = float(sum(probs[j] for j in ranked))
         share = {self.layer.classes[i]: float(probs[i]) / total for i in ranked}
@@ -232,7 +235,7 @@ class SemanticEngine:
             cues = (*cues, "relies on context: reports the sentence before")
             return Judgement(Stance.DISCUSS, round(share[stance], 2), cues, rule.recap, explicit=False)
         confidence = share[stance]
-        if not passage.matched:
+        if not found:
             confidence -= CONTEXT_PENALTY
             cues = (*cues, "not found by keywords")
         return Judgement(stance, round(max(confidence, 0.05), 2), cues, rule.recap, explicit=False)
