@@ -3,13 +3,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .loopback import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,22 +44,18 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = LoopbackServer(Handler)
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"json://{host}:{port}/alerts"
+        return f"json://127.0.0.1:{self.server.port}/alerts"
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     r = Receiver()
-    r.thread.start()
     yield r
-    r.server.shutdown()
-    r.server.server_close()
+    r.server.stop()
 
 
 @pytest.fixture

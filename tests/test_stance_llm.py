@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,8 @@ from monitor.domain import ClaimSpec, Judgement, Stance
 from monitor.stance import ENGINES, Passage, build_engine
 from monitor.stance import llm as llm_module
 from monitor.stance.rules import RulesEngine
+
+from .loopback import LoopbackServer
 
 CLAIM = ClaimSpec("nk", "North Korean troops are fighting for Russia in Ukraine", ("North Korea", "DPRK"))
 SENTENCE = "The Pentagon confirmed that North Korean troops had arrived in Russia."
@@ -62,19 +63,11 @@ class ChatServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass  # the client hangs up on a slow reply on purpose
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
+        self.server = LoopbackServer(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.server.port}/v1"
 
     def answer(self, content: str, status: int = 200, delay: float = 0.0) -> None:
         self.replies.append((status, completion(content), delay))
@@ -84,8 +77,7 @@ class ChatServer:
 def chat() -> Iterator[ChatServer]:
     server = ChatServer()
     yield server
-    server.server.shutdown()
-    server.server.server_close()
+    server.server.stop()
 
 
 def engine(url: str, **options: Any) -> Any:
