@@ -35,11 +35,11 @@ class Encoder:
 
     def __init__(self, cache_size: int = 20_000, batch_size: int = 32) -> None:
         self.batch_size = batch_size
-        self.load_seconds = 0.0
         self._cache: OrderedDict[str, Vectors] = OrderedDict()
         self._cache_size = cache_size
         self._model: Any = None
-        self._lock = threading.Lock()
+        # Sources are analysed on several threads: the cache and the model are used under one lock.
+        self._lock = threading.RLock()
 
     def load(self) -> None:
         """Load the model now (otherwise it loads on first use)."""
@@ -51,24 +51,25 @@ class Encoder:
         """One row per text, in order; unit length."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         missing: dict[str, list[int]] = {}
-        for i, text in enumerate(texts):
-            hit = self._cache.get(text)
-            if hit is None:
-                missing.setdefault(text, []).append(i)
-            else:
-                self._cache.move_to_end(text)
-                out[i] = hit
-        if missing:
+        with self._lock:
+            for i, text in enumerate(texts):
+                hit = self._cache.get(text)
+                if hit is None:
+                    missing.setdefault(text, []).append(i)
+                else:
+                    self._cache.move_to_end(text)
+                    out[i] = hit
+            if not missing:
+                return out
             self.load()
             todo = sorted(missing, key=len)  # similar lengths batch with less padding
-            with self._lock:
-                vectors = self._model.encode(
-                    todo,
-                    batch_size=self.batch_size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
+            vectors = self._model.encode(
+                todo,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
             for text, vector in zip(todo, vectors, strict=True):
                 row = np.asarray(vector, dtype=np.float32)
                 for i in missing[text]:

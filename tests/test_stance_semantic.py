@@ -163,3 +163,20 @@ def test_a_guessed_keyword_match_does_not_make_a_sentence_relevant(engine: Seman
     by_user = engine.judge_many(written, [Passage(sentence, None, matched=True)])[0]
     assert by_guess.stance is Stance.UNRELATED
     assert by_user.stance is not Stance.UNRELATED
+
+
+def test_the_encoder_gives_the_same_vectors_from_several_threads() -> None:
+    """Sources are analysed on worker threads that share one encoder and its (evicting) cache."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from monitor.embeddings import Encoder
+
+    encoder = Encoder(cache_size=8)
+    texts = [f"Report {i} says North Korean troops moved to the front." for i in range(24)]
+    expected = encoder.encode(texts)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda k: encoder.encode(texts[k:] + texts[:k]), range(8)))
+    for k, got in enumerate(results):
+        assert np.allclose(got, np.roll(expected, -k, axis=0), atol=1e-5)
