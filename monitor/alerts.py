@@ -6,18 +6,23 @@ and how sure the engine is. Rows are written to the outbox by the pipeline; `not
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.domain import Article, ClaimStatus, EventKind, Evidence, Stance
+from monitor.domain import Article, ClaimStatus, EventKind
 from monitor.health import HealthEvent
+from monitor.ledger import Ledger, LedgerEvent
+from monitor.statements import LedgerEntry, Statement
 
-STANCE_EVENT = {Stance.CONFIRM: EventKind.CONFIRMATION, Stance.CONTRADICT: EventKind.CONTRADICTION}
+if TYPE_CHECKING:
+    from monitor.config import Claim
+
 _HEADLINE = {
-    EventKind.CONFIRMATION: "New confirming evidence",
-    EventKind.CONTRADICTION: "New contradicting evidence",
+    EventKind.CONFIRMATION: "New independent confirmation",
+    EventKind.CONTRADICTION: "New independent contradiction",
 }
 
 
@@ -32,44 +37,100 @@ class AlertDraft:
     payload: dict[str, Any]
 
 
-def evidence_alert(
-    *,
-    event: EventKind,
-    claim_id: str,
-    claim_text: str,
-    status: ClaimStatus,
-    article: Article,
-    article_id: int,
-    fingerprint: str,
-    evidence: Sequence[Evidence],
-) -> AlertDraft:
-    """One alert for the new evidence of one stance that one article brings to one claim."""
-    ranked = sorted(evidence, key=lambda e: (e.judgement.explicit, e.judgement.confidence), reverse=True)
-    lead = ranked[0]
-    lines = [f"Claim: {claim_text} [{claim_id}, now {status.value}]", ""]
-    for item in ranked[:3]:
-        lines += [f"“{item.sentence.text}”", f"  — {_byline(item, article)}", ""]
-    if len(ranked) > 3:
-        more = len(ranked) - 3
-        lines += [f"(+{more} more sentence{'s' if more > 1 else ''} with this stance in the article)", ""]
-    lines.append(f"Article: {article.title}")
-    lines.append(f"Source: {article.source}/{article.key}" + (f" {article.url}" if article.url else ""))
+def statement_alert(claim: Claim, ledger: Ledger, events: Sequence[LedgerEvent]) -> AlertDraft:
+    """One alert for new independent confirmations or contradictions (grouped), or for one change of
+    position. It says why it fired and quotes each statement with who said it, where, when and how
+    sure the engine is."""
+    kind = events[0].kind
+    lines = [f"Claim: {claim.claim} [{claim.id}, now {ledger.status.value}]"]
+    if kind is EventKind.POSITION_CHANGE:
+        event = events[0]
+        assert event.statement is not None and event.previous is not None
+        title = f"{event.source} changed position on {claim.id}: now {event.statement.stance.value}s"
+        lines += [f"Why: {event.reason}.", "", "Before:", *_quote(event.previous), "Now:"]
+        lines += _quote(event.statement)
+    else:
+        names = ", ".join(str(e.source) for e in events)
+        verb = "confirm" if kind is EventKind.CONFIRMATION else "contradict"
+        count = f"{len(events)} new independent source{'s' if len(events) > 1 else ''}"
+        title = f"{_HEADLINE[kind]} on {claim.id}: {names}"
+        lines += [f"Why: {count} {verb}{'s' if len(events) == 1 else ''} the claim: {names}.", ""]
+        for event in events:
+            assert event.statement is not None
+            lines += _quote(event.statement)
+    lines.append(f"Status: {ledger.status.value} ({ledger.reason})")
+    statements = [e.statement for e in events if e.statement is not None]
     return AlertDraft(
-        dedupe_key=f"{event.value}:{claim_id}:{fingerprint[:24]}",
-        event=event,
-        claim_id=claim_id,
-        confidence=lead.judgement.confidence,
-        title=f"{_HEADLINE[event]} on {claim_id} ({lead.judgement.confidence:.2f})",
+        dedupe_key=f"{kind.value}:{claim.id}:{_digest(e.key for e in events)}",
+        event=kind,
+        claim_id=claim.id,
+        confidence=max(s.confidence for s in statements),
+        title=title,
         body="\n".join(lines).strip(),
         payload={
-            "event": event.value,
-            "claim_id": claim_id,
-            "claim": claim_text,
-            "status": status.value,
-            "article": article_payload(article, article_id),
-            "evidence": [evidence_payload(e) for e in ranked],
+            "event": kind.value,
+            "claim_id": claim.id,
+            "claim": claim.claim,
+            "status": ledger.status.value,
+            "why": [e.reason for e in events],
+            "statements": [statement_payload(s) for s in statements],
+            "previous": [statement_payload(e.previous) for e in events if e.previous is not None],
         },
     )
+
+
+def _quote(statement: Statement) -> list[str]:
+    entry = statement.first
+    who = entry.speaker or entry.via or "speaker not stated"
+    if statement.source.casefold() not in who.casefold():
+        who += f" ({statement.source})"
+    said = _day(statement.said_at) + (" (file time: no date in the text)" if statement.estimated else "")
+    parts = [
+        who,
+        entry.article_outlet,
+        f"said {said}",
+        f"{statement.stance.value} {statement.confidence:.2f}",
+    ]
+    lines = [f"“{entry.sentence}”", f"  — {' · '.join(parts)}", f"  {entry.title} <{_link(entry)}>"]
+    if statement.repeats:
+        n = len(statement.repeats)
+        lines.append(f"  (reported again {n} time{'s' if n > 1 else ''}; counted once)")
+    return [*lines, ""]
+
+
+def _link(entry: LedgerEntry) -> str:
+    return entry.url or f"article {entry.article_id}"
+
+
+def _day(when: datetime) -> str:
+    return f"{when.day} {when:%b %Y}"
+
+
+def _digest(keys: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(keys)).encode("utf-8")).hexdigest()[:24]
+
+
+def statement_payload(statement: Statement) -> dict[str, Any]:
+    entry = statement.first
+    return {
+        "statement_id": statement.id,
+        "source": statement.source,
+        "stance": statement.stance.value,
+        "said_at": statement.said_at.isoformat(),
+        "date_estimated": statement.estimated,
+        "sentence": entry.sentence,
+        "speaker": entry.speaker,
+        "via": entry.via,
+        "outlet": entry.article_outlet,
+        "confidence": statement.confidence,
+        "article_id": entry.article_id,
+        "title": entry.title,
+        "url": entry.url,
+        "repeats": [
+            {"article_id": r.article_id, "outlet": r.article_outlet, "published": r.published.isoformat()}
+            for r in statement.repeats
+        ],
+    }
 
 
 def status_alert(
@@ -100,6 +161,23 @@ def status_alert(
             "status": new.value,
             "reason": reason,
         },
+    )
+
+
+def silence_alert(claim: Claim, *, last_evidence: int, since: datetime, quiet: float) -> AlertDraft:
+    days = quiet / 86400
+    span = f"{days:g} day{'s' if days != 1 else ''}" if quiet >= 86400 else f"{quiet / 3600:g} h"
+    return AlertDraft(
+        dedupe_key=f"silence:{claim.id}:{last_evidence}",
+        event=EventKind.SILENCE,
+        claim_id=claim.id,
+        confidence=1.0,
+        title=f"No new evidence on {claim.id} for {span}",
+        body=(
+            f"Claim: {claim.claim} [{claim.id}]\nWhy: nothing has confirmed, contradicted or discussed it "
+            f"since {since:%Y-%m-%d %H:%M} UTC (ledger.silence is {span})."
+        ),
+        payload={"event": EventKind.SILENCE.value, "claim_id": claim.id, "since": since.isoformat()},
     )
 
 
@@ -138,44 +216,6 @@ def health_alert(
     )
 
 
-def _byline(item: Evidence, article: Article) -> str:
-    who = item.attribution.speaker or "speaker not stated"
-    if item.attribution.via and item.attribution.via not in (item.attribution.speaker, article.outlet):
-        who += f" (via {item.attribution.via})"
-    parts = [who, article.outlet or f"{article.source}/{article.key}", _date(article)]
-    parts.append(f"{item.stance.value} {item.judgement.confidence:.2f}")
-    if item.judgement.recap:
-        parts.append("recap of an earlier report")
-    return " · ".join(parts)
-
-
 def _date(article: Article) -> str:
     day = article.published.date().isoformat()
     return f"{day} (estimated from {article.date_origin})" if article.published_estimated else day
-
-
-def article_payload(article: Article, article_id: int) -> dict[str, Any]:
-    return {
-        "article_id": article_id,
-        "title": article.title,
-        "source": article.source,
-        "key": article.key,
-        "url": article.url,
-        "outlet": article.outlet,
-        "published": article.published.isoformat(),
-        "published_estimated": article.published_estimated,
-    }
-
-
-def evidence_payload(item: Evidence) -> dict[str, Any]:
-    return {
-        "sentence": item.sentence.text,
-        "start": item.sentence.start,
-        "end": item.sentence.end,
-        "speaker": item.attribution.speaker,
-        "via": item.attribution.via,
-        "stance": item.stance.value,
-        "confidence": item.judgement.confidence,
-        "cues": list(item.judgement.cues),
-        "recap": item.judgement.recap,
-    }

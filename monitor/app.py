@@ -19,6 +19,7 @@ from monitor.notify.targets import Target, resolve_targets
 from monitor.settings import Settings
 from monitor.stance import build_engine
 from monitor.store.db import make_engine, upgrade
+from monitor.tracking import Tracker
 
 
 @dataclass
@@ -30,6 +31,14 @@ class App:
     targets: list[Target]
     fetcher: Fetcher
     _analyzer: Analyzer | None = None
+    _tracker: Tracker | None = None
+
+    @property
+    def tracker(self) -> Tracker:
+        """Replays claims' ledgers and writes their alerts (thresholds and aliases from the rules)."""
+        if self._tracker is None:
+            self._tracker = Tracker.build(self.rules, self.targets)
+        return self._tracker
 
     @property
     def analyzer(self) -> Analyzer:
@@ -52,6 +61,7 @@ class App:
         analyzer = make_analyzer(rules)
         old_fetcher, self.fetcher = self.fetcher, make_fetcher(rules)
         self.rules, self.targets, self._analyzer = rules, targets, analyzer
+        self._tracker = None
         old_fetcher.close()
         self.sync_claims()
 

@@ -7,6 +7,9 @@ import re
 from monitor.dates import as_utc, date_in_text
 from monitor.domain import Article, RawDocument
 
+FILE_TIME = "file time"
+"""The `date_origin` of an article dated by its file's modification time: nothing else dated it."""
+
 
 def to_article(raw: RawDocument) -> Article:
     """Build the Article. Date order: the document's own date, else the latest full date written in the
@@ -19,7 +22,7 @@ def to_article(raw: RawDocument) -> Article:
         if from_text is not None:
             published, estimated, origin = from_text, True, "text"
         else:
-            published, estimated, origin = observed, True, "file time"
+            published, estimated, origin = observed, True, FILE_TIME
     text = f"{raw.title}\n\n{raw.text}" if raw.text else raw.title
     outlet = raw.outlet or outlet_in_text(raw.text)
     return Article(

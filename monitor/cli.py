@@ -193,21 +193,28 @@ def _print_article(report: ArticleReport) -> None:
 @app.command()
 def claims(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """List the tracked claims with their status and evidence counts."""
+    from monitor.domain import Stance
     from monitor.store import repository as repo
 
     monitor = _build(config)
     with monitor.sessions() as session:
         rows = repo.claims_overview(session)
+        for row in rows:
+            if monitor.rules.claim(row["claim_id"]) is not None:
+                positions = monitor.tracker.ledger(session, row["claim_id"]).positions.values()
+                row["confirming_sources"] = sum(p.stance is Stance.CONFIRM for p in positions)
+                row["contradicting_sources"] = sum(p.stance is Stance.CONTRADICT for p in positions)
     if as_json:
         out.print_json(json.dumps(rows))
         return
-    table = Table(title="Tracked claims (evidence sentences by stance)")
-    for column in ("claim", "status", "confirm", "contradict", "discuss", "last evidence"):
+    table = Table(title="Tracked claims (sources: independent sources now confirming / contradicting)")
+    for column in ("claim", "status", "sources", "confirm", "contradict", "discuss", "last evidence"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
             f"[bold]{row['claim_id']}[/]\n{row['claim']}",
             row["status"],
+            f"{row.get('confirming_sources', 0)} / {row.get('contradicting_sources', 0)}",
             str(row["confirm"]),
             str(row["contradict"]),
             str(row["discuss"]),
@@ -257,6 +264,109 @@ def evidence(
     out.print(table)
     if any(r["published_estimated"] for r in rows):
         out.print("[dim]~ date estimated (from the text or the file time)[/]")
+
+
+@app.command()
+def timeline(
+    claim_id: Annotated[str, typer.Argument(help="The claim's id from the rules file.")],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show a claim's history: one line per statement (first said, with its repeats) and per status
+    change, in the order things were said."""
+    from monitor.timeline import timeline as build_timeline
+
+    monitor = _build(config)
+    with monitor.sessions() as session:
+        if monitor.rules.claim(claim_id) is None:
+            err.print(
+                f"[red]No claim {claim_id!r}.[/] Known: {', '.join(c.id for c in monitor.rules.claims)}"
+            )
+            raise typer.Exit(1)
+        ledger = monitor.tracker.ledger(session, claim_id)
+    rows = build_timeline(ledger)
+    if as_json:
+        out.print_json(json.dumps({"claim_id": claim_id, "status": ledger.status, "rows": rows}))
+        return
+    out.print(f"[bold]{claim_id}[/]: {escape(monitor.rules.claim(claim_id).claim)}")  # type: ignore[union-attr]
+    for row in rows:
+        day = row["date"][:10]
+        if row["type"] == "status":
+            out.print(f"{day}  [bold]status {row['old_status']} -> {row['status']}[/]: {escape(row['why'])}")
+            continue
+        style = _STANCE_STYLE.get(row["stance"], "")
+        mark = {"confirmation": "new", "contradiction": "new", "position_change": "changed"}.get(
+            row["event"] or "", ""
+        )
+        said = day + ("~" if row["date_estimated"] else "")
+        source = escape(row["source"])
+        out.print(
+            f"{said}  [{style}]{row['stance']:<10}[/] {row['confidence']:.2f}  [bold]{source}[/]"
+            + (f" [italic]{mark}[/]" if mark else "")
+            + f"  “{escape(row['sentence'])}”  ({escape(row['outlet'])}, article {row['article_id']})"
+        )
+        if row["repeats"]:
+            again = ", ".join(f"{r['outlet']} {r['date'][:10]}" for r in row["repeats"])
+            out.print(
+                f"            [dim]repeated {len(row['repeats'])}x, not counted again: {escape(again)}[/]"
+            )
+    out.print(f"[bold]{claim_id}[/] is {ledger.status}: {escape(ledger.reason)}")
+    if any(r.get("date_estimated") for r in rows):
+        out.print("[dim]~ no date in the article: its file time[/]")
+
+
+@app.command()
+def backtest(
+    config: ConfigOption = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="A candidate rules file to try (default: the current rules)."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only articles published on or after this date (YYYY-MM-DD).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Replay stored articles through the current (or a candidate) rules file and print the alerts it
+    would have sent. Sends nothing and changes nothing."""
+    from monitor.backtest import backtest as run_backtest
+    from monitor.backtest import scratch_app
+    from monitor.dates import parse_date
+
+    start = parse_date(since) if since else None
+    if since and start is None:
+        err.print(f"[red]--since {since!r} is not a date[/] (use YYYY-MM-DD)")
+        raise typer.Exit(2)
+    live = _build(config)
+    candidate = rules or live.rules.path
+    try:
+        columns = (TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        bar = Progress(*columns, console=err, disable=not err.is_terminal)
+        with scratch_app(live.settings, candidate) as scratch, bar:
+            task = bar.add_task("replaying articles", total=None)
+            result = run_backtest(
+                live.sessions,
+                scratch,
+                since=start,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except ConfigError as exc:
+        raise _fail_config(exc) from exc
+    finally:
+        live.close()
+    if as_json:
+        out.print_json(json.dumps({"articles": result.articles, "alerts": result.alerts}))
+        return
+    for alert in result.alerts:
+        out.print(f"[bold]{escape(alert['title'])}[/]\n{escape(alert['body'])}\n")
+    kinds: dict[str, int] = {}
+    for alert in result.alerts:
+        kinds[alert["event"]] = kinds.get(alert["event"], 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"
+    out.print(
+        f"[bold]backtest:[/] {result.articles} article(s) replayed with {escape(str(candidate))}; "
+        f"{len(result.alerts)} alert(s) would have been sent ({summary}); nothing was sent"
+    )
 
 
 @app.command("eval")

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from monitor.domain import ClaimSpec, EventKind
+from monitor.ledger import Policy
 from monitor.sources.base import SourceOptions, parse_duration
 
 Loc = tuple[str | int, ...]
@@ -102,6 +103,35 @@ class Polling(Strict):
         return parse_duration(value)
 
 
+class Threshold(Strict):
+    sources: int = Field(default=2, ge=1, description="independent sources needed")
+
+
+class LedgerRules(Strict):
+    """How evidence becomes a claim's status (monitor.ledger): thresholds, authorities, speaker aliases."""
+
+    min_confidence: float = Field(default=0.6, ge=0.0, le=1.0)
+    confirmed: Threshold = Field(default_factory=Threshold)
+    refuted: Threshold = Field(default_factory=Threshold)
+    authorities: list[str] = Field(default_factory=list)
+    aliases: dict[str, list[str]] = Field(default_factory=dict)
+    silence: float | None = None
+    """Alert when a claim has had no new evidence for this long (a duration such as `14d`)."""
+
+    @field_validator("silence", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return None if value is None else parse_duration(value)
+
+    def policy(self) -> Policy:
+        return Policy(
+            min_confidence=self.min_confidence,
+            confirm_sources=self.confirmed.sources,
+            refute_sources=self.refuted.sources,
+            authorities=tuple(self.authorities),
+        )
+
+
 class StanceChoice(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
     kind: str = "semantic"
@@ -114,6 +144,7 @@ class RulesFile(Strict):
     alerts: Alerts = Field(default_factory=Alerts)
     stance: StanceChoice = Field(default_factory=StanceChoice)
     polling: Polling = Field(default_factory=Polling)
+    ledger: LedgerRules = Field(default_factory=LedgerRules)
 
 
 @dataclass(frozen=True)
@@ -128,6 +159,7 @@ class Rules:
     stance_kind: str
     stance_options: dict[str, Any]
     polling: Polling = field(default_factory=Polling)
+    ledger: LedgerRules = field(default_factory=LedgerRules)
 
     def source(self, name: str) -> SourceOptions | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -263,6 +295,7 @@ def _resolve(
         stance_kind=parsed.stance.kind,
         stance_options=options,
         polling=parsed.polling,
+        ledger=parsed.ledger,
     )
 
 

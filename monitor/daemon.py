@@ -33,7 +33,7 @@ from watchdog.observers import Observer
 from monitor.app import App
 from monitor.config import ConfigError
 from monitor.notify.dispatch import dispatch
-from monitor.pipeline import PassStats, Reporter, poll_source
+from monitor.pipeline import PassStats, Reporter, check_silence, poll_source
 from monitor.sources.folder import FolderOptions
 from monitor.store.models import utcnow
 
@@ -169,6 +169,7 @@ class Daemon:
             self.trigger(name, delay=0)
 
     def _retry_deliveries(self) -> None:
+        check_silence(self.app)
         stats = dispatch(self.app.sessions, self.app.targets)
         with self._lock:
             self._cycle.dispatch += stats

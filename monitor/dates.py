@@ -44,3 +44,33 @@ def date_in_text(text: str, not_after: datetime) -> datetime | None:
         if parsed is not None and parsed <= not_after:
             found.append(parsed)
     return max(found, default=None)
+
+
+_DAY_MONTH = re.compile(
+    rf"\b[Oo]n\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?:(?P<m1>{_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{_MONTH}))"
+    rf"(?!\w|,?\s+\d{{4}})"
+)
+
+
+def day_in_sentence(sentence: str, published: datetime, *, year_known: bool = True) -> datetime | None:
+    """The day a sentence says its statement was made ("On October 17, Zelenskyy said ...", "on 25
+    October"; a bare "November 1" may be a day ahead, not the day of the statement), as a UTC
+    midnight no later than `published`. A full date with a year is taken as written; a day without
+    one takes the article's year, or the year before when that day would come after the article, and
+    only when `year_known` (the article's date is not a guess from the file time). None otherwise."""
+    full = [parse_date(m.group(0).replace(".", "")) for m in _FULL_DATE.finditer(sentence)]
+    dated = [d for d in full if d is not None and d <= published]
+    if dated:
+        return min(dated)
+    match = _DAY_MONTH.search(sentence)
+    if match is None or not year_known:
+        return None
+    month, day = (match["m1"], match["d1"]) if match["m1"] else (match["m2"], match["d2"])
+    for year in (published.year, published.year - 1):
+        try:
+            found = datetime.strptime(f"{day} {month[:3]} {year}", "%d %b %Y").replace(tzinfo=UTC)
+        except ValueError:
+            return None
+        if found <= published:
+            return found
+    return None

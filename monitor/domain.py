@@ -35,8 +35,14 @@ class EventKind(enum.StrEnum):
     """Events that can raise an alert (the `events` list of an alert route)."""
 
     CONFIRMATION = "confirmation"
+    """A new independent source confirms the claim."""
     CONTRADICTION = "contradiction"
+    """A new independent source contradicts the claim."""
+    POSITION_CHANGE = "position_change"
+    """A source moved from one stance to the other."""
     STATUS_CHANGE = "status_change"
+    SILENCE = "silence"
+    """No new evidence on a claim for the configured time (`ledger.silence`)."""
     SOURCE_HEALTH = "source_health"
 
 

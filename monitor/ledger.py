@@ -1,27 +1,40 @@
-"""The claim ledger: an article's overall stance, and a claim's status from all its evidence.
+"""The claim ledger: an article's overall stance, and a claim's history from all its statements.
 
 Pure functions over domain values; storing and alerting happen elsewhere.
 
-Status rules (the first that applies):
-- no confirming or contradicting evidence: `reported` if anything discusses the claim, else `unverified`;
-- confirmations only: `confirmed` from CONFIRM_SOURCES distinct sources, else `reported`;
-- contradictions only: `refuted` from CONTRADICT_SOURCES distinct sources, else `contested`;
-- both: `contested`.
-A source is the speaker when the text names one, else the article. Evidence below MIN_CONFIDENCE counts
-as discussion. A later issue makes the thresholds configurable and counts only independent sources.
+`replay` walks a claim's statements (`monitor.statements`) in the order they were made, not the
+order articles arrived, so any arrival order gives the same ledger. Each source has a position, the
+stance of its latest statement:
+- a source's first position is a *new independent confirmation / contradiction*;
+- a different stance later is a *position change* ("NATO moved from contradict (17 Oct) to confirm
+  (28 Oct)");
+- a statement that agrees with the source's current position only refreshes its date; repeats of a
+  statement (recaps, reprints, quotes) are no events at all;
+- a statement with no date (an article dated only by its file time) never moves a source's dated
+  position: nobody can tell whether it came before or after.
+
+After each day with statements, the claim's status is worked out from the sources' positions
+(thresholds from the rules file's `ledger:` section, `Policy` here); the first rule that applies wins:
+1. `confirmed`: at least `confirm_sources` sources confirm, more than contradict, and no authority's
+   contradiction is as new as the newest confirmation;
+2. `refuted`: the same with the stances swapped (`refute_sources`);
+3. `contested`: some sources confirm and some contradict, or only contradictions (too few to refute);
+4. `reported`: confirmations too few to confirm, or anything discussing the claim;
+5. `unverified`: nothing yet.
+Authorities are the sources named in `authorities`; with none named, every source is one.
+Evidence below `min_confidence` counts as discussion.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import groupby
 
-from monitor.domain import ArticleVerdict, ClaimStatus, Evidence, Stance
+from monitor.domain import ArticleVerdict, ClaimStatus, EventKind, Evidence, Stance
+from monitor.statements import LedgerEntry, Resolve, Statement, link_statements
 
-MIN_CONFIDENCE = 0.6
-CONFIRM_SOURCES = 2
-CONTRADICT_SOURCES = 2
 POLAR = (Stance.CONFIRM, Stance.CONTRADICT)
 CONTRADICT_SHARE = 1 / 3
 
@@ -63,51 +76,191 @@ def article_verdict(claim_id: str, evidence: Sequence[Evidence]) -> ArticleVerdi
 
 
 @dataclass(frozen=True, slots=True)
-class LedgerEntry:
-    """One stored piece of evidence, as the status rules see it."""
+class Policy:
+    """Status thresholds (the rules file's `ledger:` section)."""
 
-    stance: Stance
-    confidence: float
-    source: str
-    published: datetime
+    min_confidence: float = 0.6
+    confirm_sources: int = 2
+    refute_sources: int = 2
+    authorities: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class StatusDecision:
+class LedgerEvent:
+    """Something that happened to a claim, at the time it happened.
+
+    `key` names the event independently of arrival order: a source's n-th position (n counts its
+    changes of stance), or the claim's n-th status. `current` is False for a position its source has
+    since left: such an event is history, never an alert."""
+
+    kind: EventKind
+    at: datetime
+    key: str
+    reason: str
+    source: str | None = None
+    statement: Statement | None = None
+    previous: Statement | None = None
+    old_status: ClaimStatus | None = None
+    status: ClaimStatus | None = None
+    current: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    statements: tuple[Statement, ...]
+    events: tuple[LedgerEvent, ...]
     status: ClaimStatus
     reason: str
+    positions: dict[str, Statement] = field(default_factory=dict)
+    """Each source's latest statement (its current position)."""
+    unplaced: frozenset[str] = frozenset()
+    """Statements with no date (file time) that disagree with their source's dated position: we cannot
+    tell whether they came before or after it, so they move nothing."""
+    last_said: datetime | None = None
 
 
-def claim_status(entries: Iterable[LedgerEntry]) -> StatusDecision:
-    """Apply the status rules in the module docstring."""
-    confirmers: dict[str, None] = {}
-    contradictors: dict[str, None] = {}
-    discussed = False
-    for entry in sorted(entries, key=lambda e: (e.published, e.source)):
-        if entry.stance is Stance.CONFIRM and entry.confidence >= MIN_CONFIDENCE:
-            confirmers[entry.source] = None
-        elif entry.stance is Stance.CONTRADICT and entry.confidence >= MIN_CONFIDENCE:
-            contradictors[entry.source] = None
-        elif entry.stance is not Stance.UNRELATED:
-            discussed = True
-    yes, no = _names(confirmers), _names(contradictors)
-    if not confirmers and not contradictors:
+_NEW = {Stance.CONFIRM: EventKind.CONFIRMATION, Stance.CONTRADICT: EventKind.CONTRADICTION}
+
+
+def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> Ledger:
+    """The claim's ledger from all its stored evidence (see the module docstring)."""
+    entries = list(entries)
+    polar = [e for e in entries if e.stance in POLAR and e.confidence >= policy.min_confidence]
+    discussed = sorted(e.said_at for e in entries if e not in polar and e.stance is not Stance.UNRELATED)
+    statements = link_statements(polar, resolve)
+    authorities = _authorities(policy, statements, resolve)
+    positions: dict[str, Statement] = {}
+    episodes: dict[str, int] = {}
+    events: list[LedgerEvent] = []
+    unplaced: list[str] = []
+    status, reason = ClaimStatus.UNVERIFIED, "no evidence yet"
+    days = sorted({s.said_at for s in statements} | set(discussed[:1]))
+    by_day = {d: list(g) for d, g in groupby(statements, key=lambda s: s.said_at)}
+    for day in days:
+        changes: list[str] = []
+        for statement in by_day.get(day, []):
+            before = positions.get(statement.source)
+            if statement.estimated and before is not None and not before.estimated:
+                if before.stance is not statement.stance:
+                    unplaced.append(statement.id)  # no date: it cannot move a dated position
+                continue
+            positions[statement.source] = statement
+            if before is not None and before.stance is statement.stance:
+                continue  # the same position again
+            n = episodes[statement.source] = episodes.get(statement.source, -1) + 1
+            key = f"position:{statement.source}:{n}:{statement.stance.value}"
+            if before is None:
+                why = f"{statement.source} {_verb(statement.stance)} the claim ({_day(statement.said_at)})"
+                events.append(LedgerEvent(_NEW[statement.stance], day, key, why, statement.source, statement))
+            else:
+                why = (
+                    f"{statement.source} moved from {before.stance.value} ({_day(before.said_at)}) "
+                    f"to {statement.stance.value} ({_day(statement.said_at)})"
+                )
+                events.append(
+                    LedgerEvent(EventKind.POSITION_CHANGE, day, key, why, statement.source, statement, before)
+                )
+                changes.append(why)
+        new, why = _status(positions, bool(discussed) and discussed[0] <= day, policy, authorities)
+        if new is not status:
+            reason = "; ".join([*changes, why])
+            key = f"status:{sum(e.kind is EventKind.STATUS_CHANGE for e in events)}:{new.value}"
+            events.append(
+                LedgerEvent(EventKind.STATUS_CHANGE, day, key, reason, old_status=status, status=new)
+            )
+            status = new
+        else:
+            reason = why
+    current = {(s.source, s.id) for s in positions.values()}
+    events = [
+        e if e.statement is None or (e.source, e.statement.id) in current else _replace_current(e)
+        for e in events
+    ]
+    return Ledger(
+        statements=tuple(statements),
+        events=tuple(events),
+        status=status,
+        reason=reason,
+        positions=positions,
+        unplaced=frozenset(unplaced),
+        last_said=max([s.said_at for s in statements] + discussed[-1:], default=None),
+    )
+
+
+def _replace_current(event: LedgerEvent) -> LedgerEvent:
+    """A position event whose source has since said something else is history: not current."""
+    return LedgerEvent(
+        event.kind,
+        event.at,
+        event.key,
+        event.reason,
+        event.source,
+        event.statement,
+        event.previous,
+        event.old_status,
+        event.status,
+        current=False,
+    )
+
+
+def _authorities(policy: Policy, statements: Sequence[Statement], resolve: Resolve) -> set[str] | None:
+    """The identities of the configured authorities; None when every source counts as one."""
+    if not policy.authorities:
+        return None
+    names = set(policy.authorities) | {s.source for s in statements}
+    identity = resolve(names)
+    return {identity[a] for a in policy.authorities}
+
+
+def _status(
+    positions: dict[str, Statement], discussed: bool, policy: Policy, authorities: set[str] | None
+) -> tuple[ClaimStatus, str]:
+    yes = {s: p for s, p in positions.items() if p.stance is Stance.CONFIRM}
+    no = {s: p for s, p in positions.items() if p.stance is Stance.CONTRADICT}
+    if not yes and not no:
         if discussed:
-            return StatusDecision(ClaimStatus.REPORTED, "discussed, but nothing confirms or contradicts it")
-        return StatusDecision(ClaimStatus.UNVERIFIED, "no evidence yet")
-    if confirmers and contradictors:
-        return StatusDecision(ClaimStatus.CONTESTED, f"confirmed by {yes}; contradicted by {no}")
-    if confirmers:
-        if len(confirmers) >= CONFIRM_SOURCES:
-            return StatusDecision(ClaimStatus.CONFIRMED, f"confirmed by {yes}")
-        return StatusDecision(ClaimStatus.REPORTED, f"confirmed by {yes} only")
-    if len(contradictors) >= CONTRADICT_SOURCES:
-        return StatusDecision(ClaimStatus.REFUTED, f"contradicted by {no}")
-    return StatusDecision(ClaimStatus.CONTESTED, f"contradicted by {no} only")
+            return ClaimStatus.REPORTED, "discussed, but nothing confirms or contradicts it"
+        return ClaimStatus.UNVERIFIED, "no evidence yet"
+    tally = _tally(yes, no)
+    if len(yes) >= policy.confirm_sources and len(yes) > len(no) and not _blocked(yes, no, authorities):
+        return ClaimStatus.CONFIRMED, f"{tally}; {policy.confirm_sources} needed to confirm"
+    if len(no) >= policy.refute_sources and len(no) > len(yes) and not _blocked(no, yes, authorities):
+        return ClaimStatus.REFUTED, f"{tally}; {policy.refute_sources} needed to refute"
+    if yes and no:
+        return ClaimStatus.CONTESTED, tally
+    if yes:
+        return ClaimStatus.REPORTED, f"{tally}; {policy.confirm_sources} needed to confirm"
+    return ClaimStatus.CONTESTED, f"{tally}; {policy.refute_sources} needed to refute"
 
 
-def _names(sources: dict[str, None], limit: int = 4) -> str:
-    names = list(sources)
-    shown = ", ".join(names[:limit])
-    noun = "source" if len(names) == 1 else "sources"
-    return f"{len(names)} {noun} ({shown}{', ...' if len(names) > limit else ''})"
+def _blocked(side: dict[str, Statement], other: dict[str, Statement], authorities: set[str] | None) -> bool:
+    """An authority on the other side holds a position as new as the side's newest."""
+    newest = max(p.said_at for p in side.values())
+    return any((authorities is None or s in authorities) and p.said_at >= newest for s, p in other.items())
+
+
+def _tally(yes: dict[str, Statement], no: dict[str, Statement]) -> str:
+    parts = []
+    if yes:
+        parts.append(f"{_count(len(yes))} confirm{'s' if len(yes) == 1 else ''} ({_names(yes)})")
+    if no:
+        parts.append(f"{_count(len(no))} contradict{'s' if len(no) == 1 else ''} ({_names(no)})")
+    return "; ".join(parts)
+
+
+def _count(n: int) -> str:
+    return f"{n} independent source{'' if n == 1 else 's'}"
+
+
+def _names(positions: dict[str, Statement], limit: int = 4) -> str:
+    ordered = sorted(positions.values(), key=lambda p: (p.said_at, p.source))
+    shown = [f"{p.source}, {_day(p.said_at)}" for p in ordered[:limit]]
+    return "; ".join(shown) + ("; ..." if len(ordered) > limit else "")
+
+
+def _verb(stance: Stance) -> str:
+    return "confirms" if stance is Stance.CONFIRM else "contradicts"
+
+
+def _day(when: datetime) -> str:
+    return f"{when.day} {when:%b %Y}"

@@ -19,13 +19,12 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from monitor import alerts
+from monitor import alerts, stories
 from monitor.app import App
 from monitor.article import to_article
 from monitor.dedupe import fingerprint, sentence_key
 from monitor.domain import Article, ArticleVerdict, RawDocument
 from monitor.health import HealthEvent, backoff_seconds, health_event, next_after_success
-from monitor.ledger import StatusDecision, claim_status
 from monitor.notify.dispatch import DispatchStats, dispatch
 from monitor.sources import Failure, Item, SourceError, SourceOptions, SourceState, UnreadableItem
 from monitor.store import repository as repo
@@ -93,8 +92,15 @@ StopCheck = Callable[[], bool]
 def run_pass(app: App, report: Reporter | None = None, should_stop: StopCheck = lambda: False) -> PassStats:
     """Poll every source once (due or not), send alerts, retry failed deliveries; for `run --once`."""
     stats = run_cycle(app, app.rules.sources, report=report, should_stop=should_stop, only_due=False)
+    stats.alerts += check_silence(app)
     stats.dispatch += dispatch(app.sessions, app.targets)
     return stats
+
+
+def check_silence(app: App) -> int:
+    """Write silence alerts for quiet claims (`ledger.silence`); returns how many."""
+    with unit_of_work(app.sessions) as session:
+        return app.tracker.silence(session, utcnow())
 
 
 def run_cycle(
@@ -285,7 +291,7 @@ def _store_work(
     else:
         edited = work.previous_article
         for document in work.documents:
-            article_id = _store_article(app, session, document, edited, stats, report)
+            article_id = store_document(app, session, document, stats, edited, report)
             edited = None  # only a single-document item can be an edit of its previous article
     repo.record_item(
         session,
@@ -298,13 +304,13 @@ def _store_work(
     )
 
 
-def _store_article(
+def store_document(
     app: App,
     session: Session,
     document: RawDocument,
-    edited: int | None,
     stats: PassStats,
-    report: Reporter | None,
+    edited: int | None = None,
+    report: Reporter | None = None,
 ) -> int:
     """Store one document as a new article, link it to an existing one, or update an edited one."""
     article = to_article(document)
@@ -325,10 +331,6 @@ def _store_article(
             stats.duplicates += 1
             return same_text
     analysis = app.analyzer.analyze(article)
-    # each verdict's sentence keys, and which are already on record (read before an edit drops the
-    # article's old evidence)
-    keys = {v.claim_id: [sentence_key(e.sentence.text) for e in v.evidence] for v in analysis.verdicts}
-    known = {c: repo.known_sentences(session, claim_id=c, keys=k) for c, k in keys.items()}
     if edited is not None:
         repo.replace_article(
             session, article_id=edited, article=article, fingerprint=digest, topics=analysis.topics
@@ -340,23 +342,14 @@ def _store_article(
             session, article=article, fingerprint=digest, url_key=url_key, topics=analysis.topics
         )
         stats.new_articles += 1
-    new_alerts = 0
+    _place_in_story(session, article, article_id)
     for verdict in analysis.verdicts:
-        new_alerts += _record_verdict(
-            app,
-            session,
-            article,
-            article_id,
-            digest,
-            verdict,
-            keys[verdict.claim_id],
-            known[verdict.claim_id],
-            stats,
-        )
-    if edited is not None:  # evidence may have gone away: the status is recomputed for every claim
-        for claim in app.rules.claims:
-            if claim.id not in known:
-                new_alerts += _update_status(app, session, claim.id, article, article_id)
+        _record_verdict(session, article, article_id, verdict, stats)
+    # an edit may have taken evidence away: then every claim is replayed
+    touched = (
+        [c.id for c in app.rules.claims] if edited is not None else [v.claim_id for v in analysis.verdicts]
+    )
+    new_alerts = sum(app.tracker.update(session, claim_id, article_id=article_id) for claim_id in touched)
     stats.alerts += new_alerts
     if report:
         report(
@@ -372,86 +365,38 @@ def _store_article(
     return article_id
 
 
+def _place_in_story(session: Session, article: Article, article_id: int) -> None:
+    """Join the story of the first stored near-duplicate (a reprint or rewrite), else start one."""
+    signature = stories.signature(article.text.removeprefix(article.title))  # a new headline is no new story
+    bands = stories.band_keys(signature)
+    story_id = article_id
+    for candidate, candidate_story, stored in repo.story_candidates(session, bands=bands):
+        if candidate != article_id and stories.same_story(signature, stories.Signature.from_bytes(stored)):
+            story_id = candidate_story
+            break
+    repo.set_story(
+        session, article_id=article_id, story_id=story_id, signature=signature.to_bytes(), bands=bands
+    )
+
+
 def _record_verdict(
-    app: App,
-    session: Session,
-    article: Article,
-    article_id: int,
-    digest: str,
-    verdict: ArticleVerdict,
-    keys: list[str],
-    known: set[tuple[str, str]],
-    stats: PassStats,
-) -> int:
-    claim = app.rules.claim(verdict.claim_id)
-    assert claim is not None
+    session: Session, article: Article, article_id: int, verdict: ArticleVerdict, stats: PassStats
+) -> None:
     repo.add_evidence(
-        session, article_id=article_id, article=article, items=verdict.evidence, sentence_keys=keys
+        session,
+        article_id=article_id,
+        article=article,
+        items=verdict.evidence,
+        sentence_keys=[sentence_key(e.sentence.text) for e in verdict.evidence],
     )
     repo.set_verdict(
         session,
         article_id=article_id,
-        claim_id=claim.id,
+        claim_id=verdict.claim_id,
         stance=verdict.stance,
         confidence=verdict.confidence,
     )
     stats.evidence += len(verdict.evidence)
-    session.flush()
-    decision = claim_status(repo.ledger(session, claim_id=claim.id))
-    written = 0
-    for stance, event in alerts.STANCE_EVENT.items():
-        fresh = [
-            e
-            for e, k in zip(verdict.evidence, keys, strict=True)
-            if e.stance is stance and (k, stance.value) not in known
-        ]
-        if fresh:
-            draft = alerts.evidence_alert(
-                event=event,
-                claim_id=claim.id,
-                claim_text=claim.claim,
-                status=decision.status,
-                article=article,
-                article_id=article_id,
-                fingerprint=digest,
-                evidence=fresh,
-            )
-            written += (
-                repo.add_alert(session, draft=draft, article_id=article_id, targets=app.targets) is not None
-            )
-    return written + _update_status(app, session, claim.id, article, article_id, decision)
-
-
-def _update_status(
-    app: App,
-    session: Session,
-    claim_id: str,
-    article: Article,
-    article_id: int,
-    decision: StatusDecision | None = None,
-) -> int:
-    """Store the claim's status (computed from its ledger unless given); alert if it changed."""
-    claim = app.rules.claim(claim_id)
-    assert claim is not None
-    if decision is None:
-        session.flush()
-        decision = claim_status(repo.ledger(session, claim_id=claim_id))
-    changed = repo.change_status(
-        session, claim_id=claim_id, new=decision.status, reason=decision.reason, article_id=article_id
-    )
-    if changed is None:
-        return 0
-    old, change_id = changed
-    draft = alerts.status_alert(
-        claim_id=claim_id,
-        claim_text=claim.claim,
-        old=old,
-        new=decision.status,
-        reason=decision.reason,
-        change_id=change_id,
-        article=article,
-    )
-    return int(repo.add_alert(session, draft=draft, article_id=article_id, targets=app.targets) is not None)
 
 
 def _after_poll(

@@ -95,7 +95,7 @@ def test_a_dropped_file_raises_its_alert_without_waiting_for_a_rescan(
 ) -> None:
     daemon.wait_for("cycle")  # the first poll of the empty folder is done; the next rescan is an hour away
     shutil.copy(SEEDS / "000_e78a9573a7635a20.txt", tmp_path / "inbox" / "drop.txt")
-    wait_until(lambda: any("contradicting" in m["title"] for m in receiver.received))
+    wait_until(lambda: any("contradiction" in m["title"] for m in receiver.received))
     daemon.proc.send_signal(signal.SIGTERM)
     assert daemon.proc.wait(timeout=30) == 0
     daemon.wait_for("stopped")

@@ -196,7 +196,7 @@ def test_an_edited_entry_updates_the_article_and_alerts_only_on_changed_evidence
     server.set("/a.xml", body=rss("Wire", [{**entry, "description": f"{NEUTRAL} {CONFIRM}"}]))
     evidence_changed = poll(app, "a")
     assert evidence_changed.updated == 1 and evidence_changed.alerts >= 1
-    assert any(m["title"].startswith("New confirming evidence") for m in receiver.received)
+    assert any(m["title"].startswith("New independent confirmation") for m in receiver.received)
     assert count(app, ArticleRow) == 1
     with app.sessions() as session:
         assert CONFIRM in (session.scalar(select(ArticleRow.text)) or "")
@@ -217,7 +217,7 @@ def test_the_same_story_in_two_feeds_is_stored_once_and_linked_to_both(
     with app.sessions() as session:
         linked = set(session.scalars(select(SourceItemRow.article_id)))
     assert len(linked) == 1 and count(app, SourceItemRow) == 2
-    confirmations = [m for m in receiver.received if m["title"].startswith("New confirming")]
+    confirmations = [m for m in receiver.received if m["title"].startswith("New independent confirmation")]
     assert len(confirmations) == 1
 
 

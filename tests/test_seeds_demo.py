@@ -47,8 +47,9 @@ def test_demo_finds_evidence_both_ways_and_alerts_once(workdir: Path, receiver: 
 
     messages = receiver.received
     titles = [m["title"] for m in messages]
-    assert any(t.startswith(f"New confirming evidence on {CLAIM}") for t in titles), titles
-    assert any(t.startswith(f"New contradicting evidence on {CLAIM}") for t in titles), titles
+    assert any(t.startswith(f"New independent confirmation on {CLAIM}") for t in titles), titles
+    assert any(t.startswith(f"New independent contradiction on {CLAIM}") for t in titles), titles
+    assert any(t.startswith(f"NATO changed position on {CLAIM}") for t in titles), titles
     assert any(f"{CLAIM} is now" in t for t in titles), titles
     bodies = "\n".join(m["message"] for m in messages)
     for quote in (
@@ -60,7 +61,8 @@ def test_demo_finds_evidence_both_ways_and_alerts_once(workdir: Path, receiver: 
     ):
         assert quote in bodies, quote
     # each alert says who, where, when and how sure
-    assert "Pentagon" in bodies and "2024-10-28" in bodies and "confirm 0." in bodies
+    assert "Pentagon" in bodies and "said 28 Oct 2024" in bodies and "confirm 0." in bodies
+    assert "Why: NATO moved from contradict (17 Oct 2024) to confirm (28 Oct 2024)" in bodies
 
     second = monitor(workdir, "run", "--once", notify=receiver.url)
     assert "5 unchanged" in second.stdout and "0 new alert(s)" in second.stdout
@@ -110,10 +112,10 @@ def test_claims_lists_status_and_counts(workdir: Path) -> None:
     rows = json.loads(monitor(workdir, "claims", "--json").stdout)
     assert [r["claim_id"] for r in rows] == [CLAIM]
     row = rows[0]
-    assert row["status"] == "contested"
+    assert row["status"] == "confirmed"
     assert row["confirm"] >= 3 and row["contradict"] >= 3
     table = monitor(workdir, "claims").stdout
-    assert CLAIM in table and "contested" in table
+    assert CLAIM in table and "confirmed" in table
 
 
 def test_the_same_story_under_another_file_name_alerts_nothing(workdir: Path, receiver: Receiver) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -111,8 +112,26 @@ class ArticleRow(Base):
     date_origin: Mapped[str] = mapped_column(String(30))
     source_name: Mapped[str] = mapped_column(String(200))
     source_key: Mapped[str] = mapped_column(String(1000))
+    story_id: Mapped[int | None] = mapped_column(index=True)
+    """The first stored article of the story this one copies or rewrites (its own id if none)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column()
+
+
+class StorySignatureRow(Base):
+    """An article's MinHash signature (monitor.stories), to compare it with later candidates."""
+
+    __tablename__ = "story_signatures"
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StoryBandRow(Base):
+    """LSH band keys of an article's signature: articles sharing a key are near-duplicate candidates."""
+
+    __tablename__ = "story_bands"
+    band: Mapped[str] = mapped_column(String(64), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
 
 
 class ArticleTopicRow(Base):
@@ -175,6 +194,20 @@ class StatusChangeRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerEventRow(Base):
+    """A ledger event already handled (alerted, or history when it became known): replaying the
+    claim's ledger again never alerts it twice. `key` is order-independent (monitor.ledger)."""
+
+    __tablename__ = "ledger_events"
+    __table_args__ = (UniqueConstraint("claim_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"))
+    key: Mapped[str] = mapped_column(String(400))
+    kind: Mapped[str] = mapped_column(String(30))
+    alerted: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AlertRow(Base):

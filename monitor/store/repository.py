@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import String, cast, delete, func, literal, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.alerts import AlertDraft
+from monitor.article import FILE_TIME
 from monitor.config import Claim
 from monitor.dates import as_utc
 from monitor.domain import Article, ClaimStatus, Evidence, Stance
-from monitor.ledger import POLAR, LedgerEntry
 from monitor.notify.targets import Target
+from monitor.statements import LedgerEntry
 from monitor.store.models import (
     AlertRow,
     ArticleClaimRow,
@@ -23,9 +25,12 @@ from monitor.store.models import (
     ClaimRow,
     DeliveryRow,
     EvidenceRow,
+    LedgerEventRow,
     SourceItemRow,
     SourceRow,
     StatusChangeRow,
+    StoryBandRow,
+    StorySignatureRow,
     utcnow,
 )
 
@@ -194,30 +199,96 @@ def set_verdict(
     )
 
 
-def ledger(session: Session, *, claim_id: str) -> list[LedgerEntry]:
-    """The claim's evidence as the status rules count it: one entry per (polar stance, source), with
-    the source's best confidence and first date (a source is the speaker, else the article), plus one
-    entry if anything merely discusses the claim. The database does the grouping."""
-    source = func.coalesce(EvidenceRow.speaker, literal("article ") + cast(EvidenceRow.article_id, String))
-    polar = session.execute(
-        select(
-            EvidenceRow.stance, source, func.max(EvidenceRow.confidence), func.min(EvidenceRow.published_at)
-        )
-        .where(EvidenceRow.claim_id == claim_id, EvidenceRow.stance.in_([s.value for s in POLAR]))
-        .group_by(EvidenceRow.stance, source)
+def ledger_entries(session: Session, *, claim_id: str) -> list[LedgerEntry]:
+    """Every evidence sentence of the claim with what the ledger needs of its article and story."""
+    rows = session.execute(
+        select(EvidenceRow, ArticleRow)
+        .join(ArticleRow, ArticleRow.id == EvidenceRow.article_id)
+        .where(EvidenceRow.claim_id == claim_id)
     ).all()
-    entries = [
-        LedgerEntry(Stance(stance), confidence, name, as_utc(published))
-        for stance, name, confidence, published in polar
+    stories = {a.story_id for _, a in rows if a.story_id is not None}
+    first: dict[int, ArticleRow] = {}
+    if stories:
+        for member in session.scalars(select(ArticleRow).where(ArticleRow.story_id.in_(stories))):
+            assert member.story_id is not None
+            known = first.get(member.story_id)
+            if known is None or (member.published_at, member.fingerprint) < (
+                known.published_at,
+                known.fingerprint,
+            ):
+                first[member.story_id] = member
+    return [
+        LedgerEntry(
+            evidence_id=e.id,
+            article_id=a.id,
+            article_key=a.fingerprint,
+            stance=Stance(e.stance),
+            confidence=e.confidence,
+            sentence=e.sentence,
+            start=e.start,
+            speaker=e.speaker,
+            via=e.via,
+            outlet=outlet_label(first.get(a.story_id or -1, a)),
+            article_outlet=outlet_label(a),
+            published=as_utc(a.published_at),
+            estimated=a.date_origin == FILE_TIME,
+            recap=e.recap,
+            title=a.title,
+            url=a.url,
+        )
+        for e, a in rows
     ]
-    discussed = session.scalar(
-        select(EvidenceRow.published_at)
-        .where(EvidenceRow.claim_id == claim_id, EvidenceRow.stance == Stance.DISCUSS.value)
+
+
+def outlet_label(article: ArticleRow) -> str:
+    """Who published an article: its outlet, else its link's host, else where it was found."""
+    if article.outlet:
+        return article.outlet
+    host = urlsplit(article.url).hostname if article.url else None
+    return host.removeprefix("www.") if host else f"{article.source_name}/{article.source_key}"
+
+
+def last_evidence(session: Session, *, claim_id: str) -> tuple[int, datetime] | None:
+    """The claim's most recently stored evidence: (id, when it was stored); None if it has none."""
+    row = session.execute(
+        select(EvidenceRow.id, EvidenceRow.created_at)
+        .where(EvidenceRow.claim_id == claim_id)
+        .order_by(EvidenceRow.created_at.desc(), EvidenceRow.id.desc())
         .limit(1)
+    ).first()
+    return None if row is None else (row[0], as_utc(row[1]))
+
+
+def handled_events(session: Session, *, claim_id: str) -> set[str]:
+    return set(session.scalars(select(LedgerEventRow.key).where(LedgerEventRow.claim_id == claim_id)))
+
+
+def add_event(session: Session, *, claim_id: str, key: str, kind: str, alerted: bool) -> None:
+    session.add(LedgerEventRow(claim_id=claim_id, key=key, kind=kind, alerted=alerted))
+
+
+def story_candidates(session: Session, *, bands: Sequence[str]) -> list[tuple[int, int, bytes]]:
+    """Stored articles sharing a band key: (article id, story id, signature), oldest first."""
+    if not bands:
+        return []
+    query = (
+        select(ArticleRow.id, ArticleRow.story_id, StorySignatureRow.signature)
+        .join(StorySignatureRow, StorySignatureRow.article_id == ArticleRow.id)
+        .where(
+            ArticleRow.id.in_(select(StoryBandRow.article_id).where(StoryBandRow.band.in_(list(set(bands)))))
+        )
+        .order_by(ArticleRow.id)
     )
-    if discussed is not None:
-        entries.append(LedgerEntry(Stance.DISCUSS, 0.0, "discussion", discussed))
-    return entries
+    return [(aid, story or aid, sig) for aid, story, sig in session.execute(query)]
+
+
+def set_story(
+    session: Session, *, article_id: int, story_id: int, signature: bytes, bands: Sequence[str]
+) -> None:
+    session.get_one(ArticleRow, article_id).story_id = story_id
+    session.merge(StorySignatureRow(article_id=article_id, signature=signature))
+    session.execute(delete(StoryBandRow).where(StoryBandRow.article_id == article_id))
+    session.add_all(StoryBandRow(band=b, article_id=article_id) for b in sorted(set(bands)))
 
 
 def change_status(

@@ -1,0 +1,185 @@
+"""Statements: who said what about a claim, and when it was first said.
+
+Evidence sentences become statements here. One statement is one source holding one stance in one
+wording. A repeat of it is linked to it and never counted as new, whether the repeat is a recap
+paragraph, a reprint, or another outlet quoting it.
+
+- **Source.** The speaker, normalised by `monitor.speakers` (NATO, NATO Secretary General Mark Rutte
+  and Rutte are one). With no speaker, it is the outlet the text says it comes through ("according to
+  Yonhap"). Failing that, it is the outlet that first published the story: forty reprints of one
+  wire story are one source.
+- **Date.** The day the sentence says the statement was made ("On October 17, Zelenskyy said ...").
+  Failing that, the article's date. A date estimated from the file time is kept, but marked.
+- **Repeats.** A sentence is a repeat of an earlier one when both have the same source and stance
+  and their wordings overlap. The overlap is content words shared, over the shorter sentence's count,
+  and it must be at least REPEAT_OVERLAP.
+  - A sentence from an undated article (its date is the file time) is also a repeat of the same
+    source's earlier dated statement with that stance. It is placed there, not at the file time.
+  - The statement keeps its first dated wording.
+
+Everything here is a pure function of the set of entries: any arrival order gives the same statements.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from monitor.dates import day_in_sentence
+from monitor.domain import Stance
+
+REPEAT_OVERLAP = 0.6
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    re.findall(
+        r"\w+",
+        "a an the of to in on at for by with and or but that this these those is are was were be been has "
+        "have had it its he she they we i said says say told stated according also not no as from into",
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One stored evidence sentence, as the ledger reads it."""
+
+    evidence_id: int
+    article_id: int
+    article_key: str
+    """An identity of the article that does not depend on arrival order (its fingerprint)."""
+    stance: Stance
+    confidence: float
+    sentence: str
+    start: int
+    speaker: str | None
+    via: str | None
+    outlet: str
+    """Who published the story this article belongs to, first: the source of unattributed sentences."""
+    article_outlet: str
+    published: datetime
+    estimated: bool
+    """The article's date is the file time (no date in its metadata or text): only a full date in the
+    sentence itself dates the statement then."""
+    recap: bool = False
+    title: str = ""
+    url: str | None = None
+
+    @property
+    def said_at(self) -> datetime:
+        return self._day or self.published
+
+    @property
+    def undated(self) -> bool:
+        """Nothing dates the statement but the file time."""
+        return self.estimated and self._day is None
+
+    @property
+    def _day(self) -> datetime | None:
+        return day_in_sentence(self.sentence, self.published, year_known=not self.estimated)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One source's stance in one wording, first said at `said_at`; `repeats` are later reports of it."""
+
+    id: str
+    source: str
+    stance: Stance
+    said_at: datetime
+    estimated: bool
+    first: LedgerEntry
+    repeats: tuple[LedgerEntry, ...]
+
+    @property
+    def confidence(self) -> float:
+        return max(e.confidence for e in (self.first, *self.repeats))
+
+    @property
+    def entries(self) -> tuple[LedgerEntry, ...]:
+        return (self.first, *self.repeats)
+
+
+Resolve = Callable[[Iterable[str]], Mapping[str, str]]
+"""Maps raw speaker and outlet names to identities (monitor.speakers.SpeakerResolver.resolve)."""
+
+
+def source_name(entry: LedgerEntry) -> str:
+    """The raw name of who made the statement, before normalisation."""
+    return entry.speaker or entry.via or entry.outlet
+
+
+def link_statements(entries: Iterable[LedgerEntry], resolve: Resolve) -> list[Statement]:
+    """Group polar entries into statements (see the module docstring), ordered by when they were said."""
+    entries = sorted(entries, key=_order)
+    identity = resolve({source_name(e) for e in entries})
+    groups: dict[tuple[str, Stance], list[LedgerEntry]] = {}
+    for entry in entries:
+        groups.setdefault((identity[source_name(entry)], entry.stance), []).append(entry)
+    statements = []
+    for (source, stance), group in groups.items():
+        statements += _link_group(source, stance, group)
+    return sorted(statements, key=lambda s: (s.said_at, s.estimated, _order(s.first)))
+
+
+def _link_group(source: str, stance: Stance, group: Sequence[LedgerEntry]) -> list[Statement]:
+    """Union entries of one source and stance whose wordings overlap; undated ones join the earliest."""
+    words = [_content(e.sentence) for e in group]
+    parent = list(range(len(group)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(group)):
+        for j in range(i + 1, len(group)):
+            if _overlap(words[i], words[j]) >= REPEAT_OVERLAP:
+                parent[find(j)] = find(i)
+    dated = [i for i, e in enumerate(group) if not e.undated]
+    if dated:
+        for i, entry in enumerate(group):
+            if entry.undated and all(group[k].undated for k in range(len(group)) if find(k) == find(i)):
+                parent[find(i)] = find(dated[0])  # group is sorted: dated[0] is the earliest
+    clusters: dict[int, list[LedgerEntry]] = {}
+    for i, entry in enumerate(group):
+        clusters.setdefault(find(i), []).append(entry)
+    statements = []
+    for members in clusters.values():
+        members.sort(key=_order)
+        first = members[0]
+        statements.append(
+            Statement(
+                id=_statement_id(source, stance, first),
+                source=source,
+                stance=stance,
+                said_at=first.said_at,
+                estimated=first.undated,
+                first=first,
+                repeats=tuple(members[1:]),
+            )
+        )
+    return statements
+
+
+def _order(entry: LedgerEntry) -> tuple[bool, datetime, str, int, str]:
+    """Dated before undated, then by day said, then a fixed order within a day (article, position)."""
+    return (entry.undated, entry.said_at, entry.article_key, entry.start, entry.sentence)
+
+
+def _content(text: str) -> frozenset[str]:
+    return frozenset(w for w in _WORD.findall(text.casefold()) if w not in _STOP)
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def _statement_id(source: str, stance: Stance, first: LedgerEntry) -> str:
+    raw = f"{source}\n{stance.value}\n{first.said_at.date().isoformat()}\n{first.sentence.casefold()}"
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,171 @@
+"""The claim ledger replayed from statements: independence, repeats, position changes, status thresholds,
+and the same ledger whatever order the evidence arrived in (pure, no database)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+from monitor.domain import ClaimStatus, EventKind, Stance
+from monitor.ledger import Policy, replay
+from monitor.statements import LedgerEntry, link_statements
+
+C, X = Stance.CONFIRM, Stance.CONTRADICT
+_ids = iter(range(1, 10**6))
+
+
+def day(d: int, month: int = 10) -> datetime:
+    return datetime(2024, month, d, tzinfo=UTC)
+
+
+def entry(
+    stance: Stance,
+    speaker: str | None,
+    sentence: str,
+    published: datetime,
+    *,
+    outlet: str = "Wire",
+    article: str | None = None,
+    confidence: float = 0.8,
+    estimated: bool = False,
+) -> LedgerEntry:
+    n = next(_ids)
+    return LedgerEntry(
+        evidence_id=n,
+        article_id=n,
+        article_key=article or f"a{n}",
+        stance=stance,
+        confidence=confidence,
+        sentence=sentence,
+        start=0,
+        speaker=speaker,
+        via=None,
+        outlet=outlet,
+        article_outlet=outlet,
+        published=published,
+        estimated=estimated,
+    )
+
+
+def plain(names: Iterable[str]) -> Mapping[str, str]:
+    """A resolver that only folds case (the real one is tested in test_speaker_identity)."""
+    return {n: n.casefold() for n in names}
+
+
+POLICY = Policy(confirm_sources=2, refute_sources=2)
+
+
+def test_a_repeated_statement_is_one_statement_first_said_on_its_first_day() -> None:
+    first = entry(X, "Kovalenko", "Kovalenko said the information about DPRK troops is not true.", day(16))
+    recap = entry(
+        X,
+        "Kovalenko",
+        "Earlier, Kovalenko said that the information about DPRK troops was not true.",
+        day(28),
+    )
+    statements = link_statements([recap, first], plain)
+    assert len(statements) == 1
+    assert statements[0].said_at == day(16) and statements[0].repeats == (recap,)
+
+
+def test_a_date_in_the_sentence_is_when_it_was_said() -> None:
+    recap = entry(C, "Zelenskyy", "On October 17, Zelenskyy said 10,000 soldiers are training.", day(28))
+    (statement,) = link_statements([recap], plain)
+    assert statement.said_at == day(17)
+
+
+def test_an_undated_article_repeats_the_sources_dated_statement() -> None:
+    dated = entry(X, "Rutte", "We have no evidence that soldiers are involved in hostilities.", day(17))
+    undated = entry(X, "Rutte", "Rutte also spoke of the weapons supply.", day(20, 11), estimated=True)
+    ledger = replay([dated, undated, entry(C, "NATO", "x confirmed", day(28))], POLICY, plain)
+    assert [s.said_at for s in ledger.statements if s.source == "rutte"] == [day(17)]
+
+
+def test_reprints_of_one_wire_story_are_one_source() -> None:
+    copies = [
+        entry(C, None, f"Troops were seen crossing the border, witness {i} said.", day(16), outlet="Wire")
+        for i in range(40)
+    ]
+    ledger = replay(copies, POLICY, plain)
+    assert list(ledger.positions) == ["wire"]
+    assert ledger.status is ClaimStatus.REPORTED
+
+
+def test_position_change_is_an_event_with_its_reason() -> None:
+    ledger = replay(
+        [
+            entry(X, "NATO", "NATO has no evidence of troops.", day(17)),
+            entry(C, "NATO", "NATO confirmed the troops are in Russia.", day(28)),
+        ],
+        POLICY,
+        plain,
+    )
+    change = [e for e in ledger.events if e.kind is EventKind.POSITION_CHANGE]
+    assert len(change) == 1 and change[0].current
+    assert change[0].reason == "nato moved from contradict (17 Oct 2024) to confirm (28 Oct 2024)"
+    first = next(e for e in ledger.events if e.kind is EventKind.CONTRADICTION)
+    assert not first.current  # NATO has left that position: history, never an alert
+
+
+def test_status_thresholds_and_authorities() -> None:
+    events = [
+        entry(C, "Zelenskyy", "Zelenskyy said troops are training.", day(16)),
+        entry(X, "Kovalenko", "Kovalenko said it is not true.", day(16)),
+        entry(X, "NATO", "NATO has no evidence.", day(17)),
+        entry(C, "Budanov", "Budanov confirmed 11,000 troops.", day(18)),
+        entry(C, "NATO", "NATO confirmed the deployment.", day(28)),
+    ]
+    anyone = replay(events, POLICY, plain)
+    statuses = [e.status for e in anyone.events if e.kind is EventKind.STATUS_CHANGE]
+    # 16 Oct: one each way, contested. 18 Oct: two confirm and NATO's contradiction (17 Oct) is older
+    # than Budanov's confirmation: confirmed. 28 Oct: NATO itself confirms.
+    assert statuses[0] is ClaimStatus.CONTESTED
+    assert anyone.status is ClaimStatus.CONFIRMED
+    strict = replay(events, Policy(confirm_sources=4), plain)
+    assert strict.status is ClaimStatus.CONTESTED  # three confirm, four needed
+    # a newer contradiction from an authority keeps it contested; from anyone else it does not
+    late = [*events, entry(X, "Kremlin", "The Kremlin said the reports were false.", day(29))]
+    assert replay(late, POLICY, plain).status is ClaimStatus.CONTESTED
+    nato_only = Policy(authorities=("NATO",))
+    assert replay(late, nato_only, plain).status is ClaimStatus.CONFIRMED
+    refuted = replay(
+        [entry(X, "A", "A denied it.", day(1)), entry(X, "B", "B denied it.", day(2))], POLICY, plain
+    )
+    assert refuted.status is ClaimStatus.REFUTED
+
+
+def test_low_confidence_evidence_only_discusses() -> None:
+    ledger = replay([entry(C, "A", "A said so.", day(1), confidence=0.3)], POLICY, plain)
+    assert ledger.status is ClaimStatus.REPORTED and not ledger.statements
+
+
+def test_any_arrival_order_gives_the_same_ledger() -> None:
+    events = [
+        entry(C, "Zelenskyy", "Zelenskyy said troops are training.", day(16), article="p"),
+        entry(X, "Kovalenko", "Kovalenko said the information is not true.", day(16), article="p"),
+        entry(X, "NATO", "NATO has no evidence of troops in Ukraine.", day(17), article="q"),
+        entry(X, "Kovalenko", "Kovalenko had said the information was not true.", day(28), article="r"),
+        entry(C, "NATO", "NATO confirmed troops were sent.", day(28), article="r"),
+        entry(C, None, "Troops were seen.", day(20), outlet="Wire", article="s"),
+        entry(C, None, "Troops were seen near the front.", day(21), outlet="Wire", article="t"),
+    ]
+    reference = replay(events, POLICY, plain)
+    rng = random.Random(7)
+    for _ in range(20):
+        shuffled = events[:]
+        rng.shuffle(shuffled)
+        again = replay(shuffled, POLICY, plain)
+        assert [(e.kind, e.key, e.at, e.reason, e.current) for e in again.events] == [
+            (e.kind, e.key, e.at, e.reason, e.current) for e in reference.events
+        ]
+        assert [s.id for s in again.statements] == [s.id for s in reference.statements]
+
+
+def test_an_undated_statement_cannot_move_a_dated_position() -> None:
+    dated = entry(C, "NATO", "NATO confirmed the troops are in Russia.", day(28))
+    undated = entry(X, "NATO", "Rutte spoke about weapons supplies.", day(20, 11), estimated=True)
+    ledger = replay([dated, undated], POLICY, plain)
+    assert ledger.positions["nato"].stance is C
+    assert not [e for e in ledger.events if e.kind is EventKind.POSITION_CHANGE]
+    assert len(ledger.unplaced) == 1
