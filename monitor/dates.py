@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 
@@ -52,6 +53,7 @@ _DAY_MONTH = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=65536)  # the ledger asks again for every replay
 def day_in_sentence(sentence: str, published: datetime, *, year_known: bool = True) -> datetime | None:
     """The day a sentence says its statement was made ("On October 17, Zelenskyy said ...", "on 25
     October"; a bare "November 1" may be a day ahead, not the day of the statement), as a UTC

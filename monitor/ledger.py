@@ -126,7 +126,11 @@ def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> 
     """The claim's ledger from all its stored evidence (see the module docstring)."""
     entries = list(entries)
     polar = [e for e in entries if e.stance in POLAR and e.confidence >= policy.min_confidence]
-    discussed = sorted(e.said_at for e in entries if e not in polar and e.stance is not Stance.UNRELATED)
+    discussed = sorted(
+        e.said_at
+        for e in entries
+        if e.stance is Stance.DISCUSS or (e.stance in POLAR and e.confidence < policy.min_confidence)
+    )
     statements = link_statements(polar, resolve)
     authorities = _authorities(policy, statements, resolve)
     positions: dict[str, Statement] = {}

@@ -365,12 +365,18 @@ def store_document(
     return article_id
 
 
+STORY_WINDOW = timedelta(days=30)
+"""Copies and rewrites of a story are looked for among articles published this close to it: the
+candidates a band lookup returns grow with the store, and a reprint a year later is news again."""
+
+
 def _place_in_story(session: Session, article: Article, article_id: int) -> None:
     """Join the story of the first stored near-duplicate (a reprint or rewrite), else start one."""
     signature = stories.signature(article.text.removeprefix(article.title))  # a new headline is no new story
     bands = stories.band_keys(signature)
     story_id = article_id
-    for candidate, candidate_story, stored in repo.story_candidates(session, bands=bands):
+    candidates = repo.story_candidates(session, bands=bands, published=article.published, window=STORY_WINDOW)
+    for candidate, candidate_story, stored in candidates:
         if candidate != article_id and stories.same_story(signature, stories.Signature.from_bytes(stored)):
             story_id = candidate_story
             break

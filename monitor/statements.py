@@ -23,8 +23,10 @@ Everything here is a pure function of the set of entries: any arrival order give
 from __future__ import annotations
 
 import hashlib
+import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -126,7 +128,6 @@ def link_statements(entries: Iterable[LedgerEntry], resolve: Resolve) -> list[St
 
 def _link_group(source: str, stance: Stance, group: Sequence[LedgerEntry]) -> list[Statement]:
     """Union entries of one source and stance whose wordings overlap; undated ones join the earliest."""
-    words = [_content(e.sentence) for e in group]
     parent = list(range(len(group)))
 
     def find(i: int) -> int:
@@ -135,14 +136,13 @@ def _link_group(source: str, stance: Stance, group: Sequence[LedgerEntry]) -> li
             i = parent[i]
         return i
 
-    for i in range(len(group)):
-        for j in range(i + 1, len(group)):
-            if _overlap(words[i], words[j]) >= REPEAT_OVERLAP:
-                parent[find(j)] = find(i)
+    for i, j in _overlapping([_content(e.sentence) for e in group]):
+        parent[find(j)] = find(i)
     dated = [i for i, e in enumerate(group) if not e.undated]
     if dated:
+        has_date = {find(i) for i in dated}
         for i, entry in enumerate(group):
-            if entry.undated and all(group[k].undated for k in range(len(group)) if find(k) == find(i)):
+            if entry.undated and find(i) not in has_date:
                 parent[find(i)] = find(dated[0])  # group is sorted: dated[0] is the earliest
     clusters: dict[int, list[LedgerEntry]] = {}
     for i, entry in enumerate(group):
@@ -172,6 +172,28 @@ def _order(entry: LedgerEntry) -> tuple[bool, datetime, str, int, str]:
 
 def _content(text: str) -> frozenset[str]:
     return frozenset(w for w in _WORD.findall(text.casefold()) if w not in _STOP)
+
+
+def _overlapping(words: Sequence[frozenset[str]]) -> Iterator[tuple[int, int]]:
+    """Pairs (i, j) whose overlap reaches REPEAT_OVERLAP, without comparing every pair (prefix
+    filtering): with each set's words ordered rarest first, a set B shares enough words with a set A at
+    least as large only if A contains one of B's first len(B) - needed + 1 words. So every set is
+    indexed by all its words and probes the index with that prefix only."""
+    frequency = Counter(w for ws in words for w in ws)
+    ranked = [sorted(ws, key=lambda w: (frequency[w], w)) for ws in words]
+    postings: dict[str, list[int]] = {}
+    for i, tokens in enumerate(ranked):
+        for word in tokens:
+            postings.setdefault(word, []).append(i)
+    for i, tokens in enumerate(ranked):
+        needed = math.ceil(REPEAT_OVERLAP * len(tokens) - 1e-9)
+        seen: set[int] = set()
+        for word in tokens[: len(tokens) - needed + 1]:
+            for j in postings[word]:
+                if j != i and j not in seen and len(ranked[j]) >= len(tokens):
+                    seen.add(j)
+                    if _overlap(words[i], words[j]) >= REPEAT_OVERLAP:
+                        yield i, j
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:

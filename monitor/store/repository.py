@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -267,15 +267,20 @@ def add_event(session: Session, *, claim_id: str, key: str, kind: str, alerted: 
     session.add(LedgerEventRow(claim_id=claim_id, key=key, kind=kind, alerted=alerted))
 
 
-def story_candidates(session: Session, *, bands: Sequence[str]) -> list[tuple[int, int, bytes]]:
-    """Stored articles sharing a band key: (article id, story id, signature), oldest first."""
+def story_candidates(
+    session: Session, *, bands: Sequence[str], published: datetime, window: timedelta
+) -> list[tuple[int, int, bytes]]:
+    """Stored articles sharing a band key and published within `window` of `published`: (article id,
+    story id, signature), first stored first."""
     if not bands:
         return []
+    shares_a_band = select(StoryBandRow.article_id).where(StoryBandRow.band.in_(sorted(set(bands))))
     query = (
         select(ArticleRow.id, ArticleRow.story_id, StorySignatureRow.signature)
         .join(StorySignatureRow, StorySignatureRow.article_id == ArticleRow.id)
         .where(
-            ArticleRow.id.in_(select(StoryBandRow.article_id).where(StoryBandRow.band.in_(list(set(bands)))))
+            ArticleRow.id.in_(shares_a_band),
+            ArticleRow.published_at.between(published - window, published + window),
         )
         .order_by(ArticleRow.id)
     )
