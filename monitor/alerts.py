@@ -99,7 +99,7 @@ def _quote(statement: Statement) -> list[str]:
 
 
 def _link(entry: LedgerEntry) -> str:
-    return entry.url or f"article {entry.article_id}"
+    return entry.url or entry.location or f"article {entry.article_id}"
 
 
 def _day(when: datetime) -> str:

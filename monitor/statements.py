@@ -68,6 +68,8 @@ class LedgerEntry:
     recap: bool = False
     title: str = ""
     url: str | None = None
+    location: str = ""
+    """Where the article was found (`source/key`), for articles without a link."""
 
     @property
     def said_at(self) -> datetime:

@@ -52,6 +52,7 @@ def _statement(statement: Statement) -> dict[str, Any]:
         "article_id": first.article_id,
         "title": first.title,
         "url": first.url,
+        "location": first.location,
         "repeats": [
             {
                 "date": r.said_at.isoformat(),

@@ -235,6 +235,7 @@ def ledger_entries(session: Session, *, claim_id: str) -> list[LedgerEntry]:
             recap=e.recap,
             title=a.title,
             url=a.url,
+            location=f"{a.source_name}/{a.source_key}",
         )
         for e, a in rows
     ]
