@@ -126,6 +126,7 @@ def statement_payload(statement: Statement) -> dict[str, Any]:
         "article_id": entry.article_id,
         "title": entry.title,
         "url": entry.url,
+        "location": entry.location,
         "repeats": [
             {"article_id": r.article_id, "outlet": r.article_outlet, "published": r.published.isoformat()}
             for r in statement.repeats

@@ -15,7 +15,9 @@ from monitor.analyze import Analyzer
 from monitor.config import Rules, load_rules
 from monitor.fetch import Fetcher, FetchLimits
 from monitor.notify.console import register_console
-from monitor.notify.targets import Target, resolve_targets
+from monitor.notify.dispatch import Dispatcher, DispatchStats
+from monitor.notify.render import Renderer
+from monitor.notify.targets import Routed, resolve_routes
 from monitor.settings import Settings
 from monitor.stance import build_engine
 from monitor.store.db import make_engine, upgrade
@@ -28,16 +30,24 @@ class App:
     rules: Rules
     engine: Engine
     sessions: sessionmaker[Session]
-    targets: list[Target]
+    routing: list[Routed]
     fetcher: Fetcher
     _analyzer: Analyzer | None = None
     _tracker: Tracker | None = None
+    _renderer: Renderer | None = None
+
+    @property
+    def renderer(self) -> Renderer:
+        """The alert templates (the package's, or the rules' `alerts.templates` overrides)."""
+        if self._renderer is None:
+            self._renderer = Renderer(self.rules.templates)
+        return self._renderer
 
     @property
     def tracker(self) -> Tracker:
         """Replays claims' ledgers and writes their alerts (thresholds and aliases from the rules)."""
         if self._tracker is None:
-            self._tracker = Tracker.build(self.rules, self.targets)
+            self._tracker = Tracker.build(self.rules, self.routing)
         return self._tracker
 
     @property
@@ -57,11 +67,12 @@ class App:
         """Load the rules file again and swap in what depends on it. Raises ConfigError or ValueError
         and changes nothing when the new file is invalid."""
         rules = load_rules(self.settings.config)
-        targets = resolve_targets(rules.routes, self.settings.notify_urls, self.settings.apprise_config)
+        routing = make_routing(rules, self.settings)
         analyzer = make_analyzer(rules)
         old_fetcher, self.fetcher = self.fetcher, make_fetcher(rules)
-        self.rules, self.targets, self._analyzer = rules, targets, analyzer
+        self.rules, self.routing, self._analyzer = rules, routing, analyzer
         self._tracker = None
+        self._renderer = None
         old_fetcher.close()
         self.sync_claims()
 
@@ -73,6 +84,11 @@ class App:
         with unit_of_work(self.sessions) as session:
             repository.sync_claims(session, claims=self.rules.claims)
 
+    def dispatch(self, *, retry: bool = True) -> DispatchStats:
+        """Send what is due in the outbox (see monitor.notify.dispatch)."""
+        dispatcher = Dispatcher(self.sessions, self.routing, self.rules.delivery, self.renderer)
+        return dispatcher.run(retry=retry)
+
     def close(self) -> None:
         self.fetcher.close()
         self.engine.dispose()
@@ -81,6 +97,10 @@ class App:
 def make_analyzer(rules: Rules) -> Analyzer:
     """The analyzer with the rules' stance engine (paths in its options are relative to the rules file)."""
     return Analyzer(rules, build_engine(rules.stance_kind, rules.stance_options, rules.path.parent))
+
+
+def make_routing(rules: Rules, settings: Settings) -> list[Routed]:
+    return resolve_routes(rules.routes, rules.channels, settings.notify_urls, settings.apprise_config)
 
 
 def make_fetcher(rules: Rules) -> Fetcher:
@@ -97,9 +117,9 @@ def build_app(settings: Settings, *, migrate: bool = True) -> App:
     if migrate:
         upgrade(engine)
     register_console()
-    targets = resolve_targets(rules.routes, settings.notify_urls, settings.apprise_config)
+    routing = make_routing(rules, settings)
     sessions = sessionmaker(engine, expire_on_commit=False)
-    app = App(settings, rules, engine, sessions, targets, make_fetcher(rules))
+    app = App(settings, rules, engine, sessions, routing, make_fetcher(rules))
     if migrate:
         app.sync_claims()
     return app

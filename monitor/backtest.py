@@ -59,11 +59,11 @@ def _document(row: ArticleRow) -> RawDocument:
 
 @contextmanager
 def scratch_app(settings: Settings, rules: Path) -> Iterator[App]:
-    """An app on a temporary SQLite database with `rules`, and no alert targets: it sends nothing."""
+    """An app on a temporary SQLite database with `rules`, and no alert routes: it sends nothing."""
     with tempfile.TemporaryDirectory(prefix="monitor-backtest-") as folder:
         url = f"sqlite:///{Path(folder) / 'backtest.db'}"
         app = build_app(settings.model_copy(update={"config": rules, "database_url": url}))
-        app.targets = []
+        app.routing = []
         try:
             yield app
         finally:

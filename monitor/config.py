@@ -18,8 +18,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from monitor.domain import ClaimSpec, EventKind
+from monitor.domain import ClaimSpec
 from monitor.ledger import Policy
+from monitor.notify.rules import Alerts, Channel, Delivery, Route
 from monitor.sources.base import SourceOptions, parse_duration
 
 Loc = tuple[str | int, ...]
@@ -62,29 +63,6 @@ class Claim(Strict):
 
     def spec(self) -> ClaimSpec:
         return ClaimSpec(self.id, self.claim, tuple(self.entities), tuple(self.keywords))
-
-
-class Route(Strict):
-    """Where alerts go: Apprise URLs and/or tags of URLs in MONITOR_APPRISE_CONFIG, for chosen events."""
-
-    name: str = Field(min_length=1)
-    urls: list[str] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
-    events: list[EventKind] = Field(default_factory=lambda: list(EventKind))
-    claims: list[str] = Field(default_factory=list)
-    min_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
-
-    def wants(self, event: EventKind, claim_id: str | None, confidence: float) -> bool:
-        """Source-health events (no claim) ignore the claims filter."""
-        return (
-            event in self.events
-            and (not self.claims or claim_id is None or claim_id in self.claims)
-            and confidence >= self.min_confidence
-        )
-
-
-class Alerts(Strict):
-    routes: list[Route] = Field(default_factory=list)
 
 
 class Polling(Strict):
@@ -160,6 +138,13 @@ class Rules:
     stance_options: dict[str, Any]
     polling: Polling = field(default_factory=Polling)
     ledger: LedgerRules = field(default_factory=LedgerRules)
+    channels: tuple[Channel, ...] = ()
+    delivery: Delivery = field(default_factory=Delivery)
+    templates: Path | None = None
+
+    def claim_topics(self, claim_id: str | None) -> frozenset[str]:
+        claim = self.claim(claim_id) if claim_id else None
+        return frozenset(claim.topics) if claim else frozenset()
 
     def source(self, name: str) -> SourceOptions | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -250,6 +235,7 @@ def _resolve(
     _unique(problem, "topics", [t.name for t in parsed.topics], "name")
     _unique(problem, "claims", [c.id for c in parsed.claims], "id")
     _unique(problem, ("alerts", "routes"), [r.name for r in parsed.alerts.routes], "name")
+    _unique(problem, ("alerts", "channels"), [c.name for c in parsed.alerts.channels], "name")
 
     topic_names = {t.name for t in parsed.topics}
     for i, claim in enumerate(parsed.claims):
@@ -257,21 +243,52 @@ def _resolve(
             if name not in topic_names:
                 problem(("claims", i, "topics", j), f"no topic named {name!r}{_hint(name, topic_names)}")
     claim_ids = {c.id for c in parsed.claims}
+    channel_names = {c.name for c in parsed.alerts.channels}
+
+    def expand(loc: Loc, raw: list[str]) -> list[str]:
+        urls: list[str] = []
+        for j, url in enumerate(raw):
+            try:
+                urls.append(_expand_env(url))
+            except KeyError as missing:
+                problem((*loc, "urls", j), f"environment variable {missing} is not set")
+        return urls
+
+    channels: list[Channel] = []
+    for i, channel in enumerate(parsed.alerts.channels):
+        if not channel.urls and not channel.tags:
+            problem(("alerts", "channels", i), "a channel needs `urls` or `tags`")
+        urls = expand(("alerts", "channels", i), channel.urls)
+        channels.append(channel.model_copy(update={"urls": urls}))
     routes: list[Route] = []
     for i, route in enumerate(parsed.alerts.routes):
         for j, claim_id in enumerate(route.claims):
             if claim_id not in claim_ids:
                 loc: Loc = ("alerts", "routes", i, "claims", j)
                 problem(loc, f"no claim with id {claim_id!r}{_hint(claim_id, claim_ids)}")
-        urls: list[str] = []
-        for j, url in enumerate(route.urls):
+        for j, name in enumerate(route.topics):
+            if name not in topic_names:
+                loc = ("alerts", "routes", i, "topics", j)
+                problem(loc, f"no topic named {name!r}{_hint(name, topic_names)}")
+        for j, name in enumerate(route.channels):
+            if name not in channel_names:
+                loc = ("alerts", "routes", i, "channels", j)
+                problem(loc, f"no channel named {name!r}{_hint(name, channel_names)}")
+        if not route.urls and not route.tags and not route.channels:
+            problem(("alerts", "routes", i), "a route needs `channels`, `urls` or `tags`")
+        routes.append(route.model_copy(update={"urls": expand(("alerts", "routes", i), route.urls)}))
+    templates = None
+    if parsed.alerts.templates is not None:
+        templates = path.parent / parsed.alerts.templates
+        if not templates.is_dir():
+            problem(("alerts", "templates"), f"no folder {templates}")
+        else:
+            from monitor.notify.render import Renderer, TemplateError
+
             try:
-                urls.append(_expand_env(url))
-            except KeyError as missing:
-                problem(("alerts", "routes", i, "urls", j), f"environment variable {missing} is not set")
-        if not route.urls and not route.tags:
-            problem(("alerts", "routes", i), "a route needs `urls` or `tags`")
-        routes.append(route.model_copy(update={"urls": urls}))
+                Renderer(templates)
+            except TemplateError as exc:
+                problem(("alerts", "templates"), str(exc))
 
     options = {k: v for k, v in (parsed.stance.model_extra or {}).items()}
     engine = ENGINES.get(parsed.stance.kind)
@@ -292,6 +309,9 @@ def _resolve(
         topics=tuple(parsed.topics),
         claims=tuple(parsed.claims),
         routes=tuple(routes),
+        channels=tuple(channels),
+        delivery=parsed.alerts.delivery,
+        templates=templates,
         stance_kind=parsed.stance.kind,
         stance_options=options,
         polling=parsed.polling,

@@ -32,7 +32,6 @@ from watchdog.observers import Observer
 
 from monitor.app import App
 from monitor.config import ConfigError
-from monitor.notify.dispatch import dispatch
 from monitor.pipeline import PassStats, Reporter, check_silence, poll_source
 from monitor.sources.folder import FolderOptions
 from monitor.store.models import utcnow
@@ -170,7 +169,7 @@ class Daemon:
 
     def _retry_deliveries(self) -> None:
         check_silence(self.app)
-        stats = dispatch(self.app.sessions, self.app.targets)
+        stats = self.app.dispatch()
         with self._lock:
             self._cycle.dispatch += stats
 

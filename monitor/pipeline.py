@@ -25,7 +25,8 @@ from monitor.article import to_article
 from monitor.dedupe import fingerprint, sentence_key
 from monitor.domain import Article, ArticleVerdict, RawDocument
 from monitor.health import HealthEvent, backoff_seconds, health_event, next_after_success
-from monitor.notify.dispatch import DispatchStats, dispatch
+from monitor.notify.dispatch import DispatchStats
+from monitor.notify.targets import plan_alert
 from monitor.sources import Failure, Item, SourceError, SourceOptions, SourceState, UnreadableItem
 from monitor.store import repository as repo
 from monitor.store.db import unit_of_work
@@ -93,7 +94,7 @@ def run_pass(app: App, report: Reporter | None = None, should_stop: StopCheck = 
     """Poll every source once (due or not), send alerts, retry failed deliveries; for `run --once`."""
     stats = run_cycle(app, app.rules.sources, report=report, should_stop=should_stop, only_due=False)
     stats.alerts += check_silence(app)
-    stats.dispatch += dispatch(app.sessions, app.targets)
+    stats.dispatch += app.dispatch()
     return stats
 
 
@@ -225,7 +226,7 @@ def _handle_items(
         alerts_before = stats.alerts
         complete &= _store_batch(app, source_id, source, work, stats, report)
         if stats.alerts > alerts_before:  # send at once: an alert should not wait for the whole poll
-            stats.dispatch += dispatch(app.sessions, app.targets, retry=False)
+            stats.dispatch += app.dispatch(retry=False)
         if not complete and should_stop():
             return False
     return complete
@@ -446,6 +447,7 @@ def _after_poll(
                 last_success=last_success,
                 at=now,
             )
-            repo.add_alert(session, draft=draft, article_id=None, targets=app.targets)
+            planned = plan_alert(app.routing, draft, frozenset(), now)
+            repo.add_alert(session, draft=draft, article_id=None, deliveries=planned)
     if event is not None:
-        dispatch(app.sessions, app.targets, retry=False)
+        app.dispatch(retry=False)

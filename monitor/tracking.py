@@ -24,24 +24,25 @@ from monitor import alerts
 from monitor.config import Claim, Rules
 from monitor.domain import EventKind
 from monitor.ledger import Ledger, replay
-from monitor.notify.targets import Target
+from monitor.notify.targets import Routed, plan_alert
 from monitor.speakers import SpeakerResolver
 from monitor.store import repository as repo
+from monitor.store.models import utcnow
 
 _GROUPED = (EventKind.CONFIRMATION, EventKind.CONTRADICTION)
 
 
 @dataclass(frozen=True)
 class Tracker:
-    """What updating a claim needs: the rules (thresholds, claims), the alert targets, the resolver."""
+    """What updating a claim needs: the rules (thresholds, claims), the alert routing, the resolver."""
 
     rules: Rules
-    targets: Sequence[Target]
+    routing: Sequence[Routed]
     resolver: SpeakerResolver
 
     @classmethod
-    def build(cls, rules: Rules, targets: Sequence[Target]) -> Tracker:
-        return cls(rules, targets, SpeakerResolver(rules.ledger.aliases))
+    def build(cls, rules: Rules, routing: Sequence[Routed]) -> Tracker:
+        return cls(rules, routing, SpeakerResolver(rules.ledger.aliases))
 
     def ledger(self, session: Session, claim_id: str) -> Ledger:
         """The claim's ledger replayed from everything stored."""
@@ -105,6 +106,7 @@ class Tracker:
         return self._alert(session, draft, article_id)
 
     def _alert(self, session: Session, draft: alerts.AlertDraft, article_id: int | None) -> int:
+        planned = plan_alert(self.routing, draft, self.rules.claim_topics(draft.claim_id), utcnow())
         return int(
-            repo.add_alert(session, draft=draft, article_id=article_id, targets=self.targets) is not None
+            repo.add_alert(session, draft=draft, article_id=article_id, deliveries=planned) is not None
         )

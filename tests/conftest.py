@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -21,23 +22,28 @@ DEFAULT_CONFIG = ROOT / "config" / "monitor.yaml"
 
 
 class Receiver:
-    """A real HTTP server on 127.0.0.1 that records what Apprise's json:// target posts to it."""
+    """A real HTTP server on 127.0.0.1 that records what Apprise's json:// target posts to it (with the
+    X-Idempotency-Key header as `key`); it can fail (HTTP 500) or stall (1.5 s) the next requests."""
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.fail_next = 0
+        self.stall_next = 0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
+                if receiver.stall_next > 0:
+                    receiver.stall_next -= 1
+                    time.sleep(1.5)
                 if receiver.fail_next > 0:
                     receiver.fail_next -= 1
                     self.send_response(500)
                     self.end_headers()
                     return
-                receiver.received.append(json.loads(body))
+                receiver.received.append({**json.loads(body), "key": self.headers.get("X-Idempotency-Key")})
                 self.send_response(200)
                 self.end_headers()
 

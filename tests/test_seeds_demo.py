@@ -130,6 +130,8 @@ def test_the_same_story_under_another_file_name_alerts_nothing(workdir: Path, re
 def test_a_failed_delivery_is_retried_on_the_next_pass_without_duplicates(
     workdir: Path, receiver: Receiver
 ) -> None:
+    rules = workdir / "config" / "monitor.yaml"
+    rules.write_text(rules.read_text() + "  delivery: {backoff: 0s}  # retry on the very next pass\n")
     receiver.fail_next = 1000
     first = monitor(workdir, "run", "--once", notify=receiver.url)
     assert receiver.received == []

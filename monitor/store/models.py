@@ -228,15 +228,28 @@ class AlertRow(Base):
 
 
 class DeliveryRow(Base):
-    """One alert to one route. States: pending -> sending -> sent | retry -> ... | failed."""
+    """One alert to one target (the idempotency key: alert and target, unique).
+
+    States: pending -> sending (leased until `lease_until`) -> sent | retry (due again at `due_at`,
+    backing off) -> ... | failed (the dead letter, after the last attempt) | unknown (a send interrupted
+    by a crash, under the at-most-once guarantee). `group_key` gathers deliveries sent as one message
+    (a digest, a debounced claim, a rate-limited channel); `batch` names the message that carried it."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("alert_id", "route"), Index("ix_deliveries_state", "state"))
+    __table_args__ = (
+        UniqueConstraint("alert_id", "route"),
+        Index("ix_deliveries_state_due", "state", "due_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
     route: Mapped[str] = mapped_column(String(200))
+    """The target's key (channel and a hash of its URL)."""
     state: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column()
+    group_key: Mapped[str | None] = mapped_column(String(300))
+    batch: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()

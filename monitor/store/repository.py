@@ -15,7 +15,7 @@ from monitor.article import FILE_TIME
 from monitor.config import Claim
 from monitor.dates import as_utc
 from monitor.domain import Article, ClaimStatus, Evidence, Stance
-from monitor.notify.targets import Target
+from monitor.notify.targets import Planned
 from monitor.statements import LedgerEntry
 from monitor.store.models import (
     AlertRow,
@@ -316,9 +316,9 @@ def change_status(
 
 
 def add_alert(
-    session: Session, *, draft: AlertDraft, article_id: int | None, targets: Sequence[Target]
+    session: Session, *, draft: AlertDraft, article_id: int | None, deliveries: Sequence[Planned]
 ) -> int | None:
-    """Write the alert and one pending delivery per target that wants it; None if it already exists."""
+    """Write the alert and its planned deliveries (pending); None if the alert already exists."""
     if session.scalar(select(AlertRow.id).where(AlertRow.dedupe_key == draft.dedupe_key)) is not None:
         return None
     row = AlertRow(
@@ -334,9 +334,10 @@ def add_alert(
     )
     session.add(row)
     session.flush()
-    for target in targets:
-        if target.route.wants(draft.event, draft.claim_id, draft.confidence):
-            session.add(DeliveryRow(alert_id=row.id, route=target.key))
+    for planned in deliveries:
+        session.add(
+            DeliveryRow(alert_id=row.id, route=planned.target, due_at=planned.due_at, group_key=planned.group)
+        )
     return row.id
 
 
@@ -407,6 +408,53 @@ def evidence_for(session: Session, *, claim_id: str, stance: str | None = None) 
         }
         for ev, art, status in session.execute(query).all()
     ]
+
+
+def alerts_overview(session: Session, *, failed_only: bool, limit: int) -> list[dict[str, Any]]:
+    """Newest alerts first, each with its deliveries (channel, state, attempts, due, last error)."""
+    query = select(AlertRow).order_by(AlertRow.id.desc()).limit(limit)
+    if failed_only:
+        bad = select(DeliveryRow.alert_id).where(DeliveryRow.state.in_(("failed", "unknown")))
+        query = query.where(AlertRow.id.in_(bad))
+    alerts = session.scalars(query).all()
+    deliveries: dict[int, list[DeliveryRow]] = {}
+    ids = [a.id for a in alerts]
+    for d in session.scalars(
+        select(DeliveryRow).where(DeliveryRow.alert_id.in_(ids)).order_by(DeliveryRow.id)
+    ):
+        deliveries.setdefault(d.alert_id, []).append(d)
+    return [
+        {
+            "id": a.id,
+            "created_at": as_utc(a.created_at).isoformat(),
+            "event": a.event,
+            "claim_id": a.claim_id,
+            "title": a.title,
+            "confidence": a.confidence,
+            "deliveries": [
+                {
+                    "channel": d.route,
+                    "state": d.state,
+                    "attempts": d.attempts,
+                    "due_at": as_utc(d.due_at).isoformat(),
+                    "sent_at": as_utc(d.sent_at).isoformat() if d.sent_at else None,
+                    "last_error": d.last_error,
+                }
+                for d in deliveries.get(a.id, [])
+            ],
+        }
+        for a in alerts
+    ]
+
+
+def retry_deliveries(session: Session, *, alert_id: int) -> int:
+    """Queue an alert's failed or unknown deliveries again, due now, with a fresh attempt count."""
+    result = session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.alert_id == alert_id, DeliveryRow.state.in_(("failed", "unknown")))
+        .values(state="pending", attempts=0, due_at=utcnow(), lease_until=None, updated_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def claim_exists(session: Session, *, claim_id: str) -> bool:
