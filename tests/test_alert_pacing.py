@@ -317,3 +317,47 @@ alerts:
 
 
 _ = threading  # the HTTP servers run on threads of their own (tests/loopback.py)
+
+
+def test_notify_test_sends_a_sample_to_a_channel(
+    tmp_path: Path, hook: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make(
+        tmp_path,
+        f"""
+alerts:
+  channels: [{{name: hook, urls: ["{hook.url}"]}}, {{name: dead, urls: ["json://127.0.0.1:9/x?cto=0.5"]}}]
+  routes: [{{name: r, channels: [hook, dead]}}]
+""",
+    )
+    app.close()
+    monkeypatch.setenv("MONITOR_CONFIG", str(app.settings.config))
+    monkeypatch.setenv("MONITOR_DATABASE_URL", app.settings.database_url)
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["notify-test", "hook"])
+    assert ok.exit_code == 0 and ": sent" in ok.output, ok.output
+    (message,) = hook.received
+    assert "This is a test: the monitor can reach this channel." in message["message"]
+    assert runner.invoke(cli, ["notify-test", "dead"]).exit_code == 1  # nothing listens on port 9
+    unknown = runner.invoke(cli, ["notify-test", "nope"])
+    assert unknown.exit_code == 1 and "Known: dead, hook" in unknown.output
+
+
+def test_a_broken_template_override_is_a_rules_error_with_file_and_line(tmp_path: Path) -> None:
+    from monitor.config import ConfigError, load_rules
+
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "text.txt.j2").write_text("line one\n{% for a in alerts %}\n{{ a.title }\n")
+    rules = tmp_path / "rules.yaml"
+    channels = "  channels: [{name: c, urls: ['console://']}]\n"
+    rules.write_text(f"alerts:\n  templates: templates\n{channels}  routes: [{{name: r, channels: [c]}}]\n")
+    with pytest.raises(ConfigError) as caught:
+        load_rules(rules)
+    text = str(caught.value)
+    assert "alerts.templates" in text and "templates/text.txt.j2:3: unexpected" in text, text
+    quiet = "{start: '25:00', end: '07:00'}"
+    rules.write_text(f"alerts:\n{channels}  routes: [{{name: r, channels: [c], quiet_hours: {quiet}}}]\n")
+    with pytest.raises(ConfigError) as caught:
+        load_rules(rules)
+    text = str(caught.value)
+    assert "alerts.routes[0].quiet_hours.start" in text and "expected a time of day" in text, text
