@@ -35,6 +35,8 @@ class App:
     _analyzer: Analyzer | None = None
     _tracker: Tracker | None = None
     _renderer: Renderer | None = None
+    _reader: Engine | None = None
+    _readers: sessionmaker[Session] | None = None
 
     @property
     def renderer(self) -> Renderer:
@@ -57,6 +59,18 @@ class App:
         if self._analyzer is None:
             self._analyzer = make_analyzer(self.rules)
         return self._analyzer
+
+    @property
+    def read_sessions(self) -> sessionmaker[Session]:
+        """Sessions for readers that must never write nor wait for a writer (the web API): a second,
+        read-only engine on the same database (an in-memory SQLite database has only the one)."""
+        if self._readers is None:
+            url = self.engine.url
+            if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+                return self.sessions
+            self._reader = make_engine(url.render_as_string(hide_password=False), read_only=True)
+            self._readers = sessionmaker(self._reader, expire_on_commit=False)
+        return self._readers
 
     def warm_up(self) -> None:
         """Build the stance engine now: its model loads before the first article, and an engine that
@@ -92,6 +106,8 @@ class App:
     def close(self) -> None:
         self.fetcher.close()
         self.engine.dispose()
+        if self._reader is not None:
+            self._reader.dispose()
 
 
 def make_analyzer(rules: Rules) -> Analyzer:

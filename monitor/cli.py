@@ -119,11 +119,18 @@ def run(
     summary_every: Annotated[
         float, typer.Option(help="Seconds between the daemon's summary lines (one per poll cycle).")
     ] = 60.0,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Also serve the dashboard and API in this process.")
+    ] = False,
+    host: Annotated[str, typer.Option(help="With --serve: the address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="With --serve: the port.")] = 8080,
 ) -> None:
     """Watch the sources, track the claims and send alerts; runs until stopped unless --once.
 
     SIGHUP (or editing the rules file) reloads the rules; SIGTERM/SIGINT stop after the current item.
+    With --serve, the dashboard and API (as `monitor serve`) run in the same process, for small installs.
     """
+    token = _serve_token(config, host) if serve else None
     monitor = _build(config)
     out.print(
         f"[bold]monitor[/] {__version__}: {len(monitor.rules.sources)} source(s), "
@@ -154,10 +161,44 @@ def run(
             signal.signal(signum, partial(_on_signal, daemon.stop))
         if hasattr(signal, "SIGHUP"):
             signal.signal(signal.SIGHUP, lambda *_: daemon.reload_requested.set())
-        daemon.run_forever()
+        server = _serve_in_thread(monitor, host, port, token, daemon) if serve else None
+        try:
+            daemon.run_forever()
+        finally:
+            if server is not None:
+                server.should_exit = True
         out.print("stopped")
     finally:
         monitor.close()
+
+
+def _serve_token(config: Path | None, host: str) -> str | None:
+    """MONITOR_API_TOKEN, checked against the address to bind (exit 2 when serving is not safe)."""
+    from monitor.web.guard import check_bind
+
+    settings = _settings(config)
+    token = settings.api_token.get_secret_value() if settings.api_token else None
+    try:
+        return check_bind(host, token)
+    except ValueError as exc:
+        err.print(f"[red]Cannot serve:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+
+
+def _serve_in_thread(monitor: App, host: str, port: int, token: str | None, daemon: Any) -> Any:
+    """Start the dashboard and API on a thread of this process; returns the uvicorn server (set
+    `should_exit` to stop it). Readiness includes the daemon's scheduler."""
+    import uvicorn
+
+    from monitor.web.app import create_app
+
+    web = create_app(monitor, bind_host=host, token=token, scheduler_running=lambda: daemon.running)
+    for name in ("monitor.web", "uvicorn.error"):
+        logging.getLogger(name).setLevel(min(logging.INFO, logging.getLogger().level))
+    server = uvicorn.Server(uvicorn.Config(web, host=host, port=port, log_config=None, access_log=False))
+    threading.Thread(target=server.run, name="dashboard", daemon=True).start()
+    out.print(f"dashboard and API on http://{host}:{port}/")
+    return server
 
 
 def _on_signal(stop: threading.Event, signum: int, _frame: Any) -> None:
@@ -194,36 +235,30 @@ def _print_article(report: ArticleReport) -> None:
 @app.command()
 def claims(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """List the tracked claims with their status and evidence counts."""
-    from monitor.domain import Stance
-    from monitor.store import repository as repo
+    from monitor.web import queries, schemas
 
     monitor = _build(config)
-    with monitor.sessions() as session:
-        rows = repo.claims_overview(session)
-        for row in rows:
-            if monitor.rules.claim(row["claim_id"]) is not None:
-                positions = monitor.tracker.ledger(session, row["claim_id"]).positions.values()
-                row["confirming_sources"] = sum(p.stance is Stance.CONFIRM for p in positions)
-                row["contradicting_sources"] = sum(p.stance is Stance.CONTRADICT for p in positions)
+    with monitor.read_sessions() as session:
+        rows = queries.claims(monitor, session)
     if as_json:
-        out.print_json(json.dumps(rows))
+        out.print_json(schemas.as_json(rows))
         return
     table = Table(title="Tracked claims (sources: independent sources now confirming / contradicting)")
     for column in ("claim", "status", "sources", "confirm", "contradict", "discuss", "last evidence"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
-            f"[bold]{row['claim_id']}[/]\n{row['claim']}",
-            row["status"],
-            f"{row.get('confirming_sources', 0)} / {row.get('contradicting_sources', 0)}",
-            str(row["confirm"]),
-            str(row["contradict"]),
-            str(row["discuss"]),
-            (row["last_evidence"] or "-")[:10],
+            f"[bold]{row.claim_id}[/]\n{row.claim}",
+            row.status,
+            f"{row.confirming_sources} / {row.contradicting_sources}",
+            str(row.confirm),
+            str(row.contradict),
+            str(row.discuss),
+            f"{row.last_evidence:%Y-%m-%d}" if row.last_evidence else "-",
         )
     out.print(table)
     for row in rows:
-        out.print(f"[bold]{row['claim_id']}[/] is {row['status']}: {row['status_reason']}")
+        out.print(f"[bold]{row.claim_id}[/] is {row.status}: {row.status_reason}")
 
 
 @app.command()
@@ -237,33 +272,34 @@ def evidence(
 ) -> None:
     """Show the evidence for one claim: sentence, stance, speaker, source and date."""
     from monitor.store import repository as repo
+    from monitor.web import queries, schemas
 
     monitor = _build(config)
-    with monitor.sessions() as session:
+    with monitor.read_sessions() as session:
         if not repo.claim_exists(session, claim_id=claim_id):
             err.print(
                 f"[red]No claim {claim_id!r}.[/] Known: {', '.join(c.id for c in monitor.rules.claims)}"
             )
             raise typer.Exit(1)
-        rows = repo.evidence_for(session, claim_id=claim_id, stance=stance)
+        rows = queries.evidence(session, claim_id=claim_id, stance=stance)
     if as_json:
-        out.print_json(json.dumps(rows))
+        out.print_json(schemas.as_json(rows))
         return
     table = Table(title=f"Evidence for {claim_id}")
     for column in ("date", "stance", "sentence", "speaker", "source"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        style = _STANCE_STYLE.get(row["stance"], "")
-        date = row["published"][:10] + ("~" if row["published_estimated"] else "")
+        style = _STANCE_STYLE.get(row.stance, "")
+        date = f"{row.published:%Y-%m-%d}" + ("~" if row.published_estimated else "")
         table.add_row(
             date,
-            f"[{style}]{row['stance']}[/] {row['confidence']:.2f}" + (" (recap)" if row["recap"] else ""),
-            row["sentence"],
-            row["speaker"] or "-",
-            (row["outlet"] + "\n" if row["outlet"] else "") + row["source"],
+            f"[{style}]{row.stance}[/] {row.confidence:.2f}" + (" (recap)" if row.recap else ""),
+            row.sentence,
+            row.speaker or "-",
+            (row.outlet + "\n" if row.outlet else "") + row.source,
         )
     out.print(table)
-    if any(r["published_estimated"] for r in rows):
+    if any(r.published_estimated for r in rows):
         out.print("[dim]~ date estimated (from the text or the file time)[/]")
 
 
@@ -276,19 +312,20 @@ def timeline(
     """Show a claim's history: one line per statement (first said, with its repeats) and per status
     change, in the order things were said."""
     from monitor.timeline import timeline as build_timeline
+    from monitor.web import queries, schemas
 
     monitor = _build(config)
-    with monitor.sessions() as session:
+    with monitor.read_sessions() as session:
         if monitor.rules.claim(claim_id) is None:
             err.print(
                 f"[red]No claim {claim_id!r}.[/] Known: {', '.join(c.id for c in monitor.rules.claims)}"
             )
             raise typer.Exit(1)
         ledger = monitor.tracker.ledger(session, claim_id)
-    rows = build_timeline(ledger)
     if as_json:
-        out.print_json(json.dumps({"claim_id": claim_id, "status": ledger.status, "rows": rows}))
+        out.print_json(schemas.as_json(queries.timeline(claim_id, ledger)))
         return
+    rows = build_timeline(ledger)
     out.print(f"[bold]{claim_id}[/]: {escape(monitor.rules.claim(claim_id).claim)}")  # type: ignore[union-attr]
     for row in rows:
         day = row["date"][:10]
@@ -387,6 +424,7 @@ def alerts_command(
     """The alert outbox: each alert with the state of its delivery to each channel."""
     from monitor.store import repository as repo
     from monitor.store.db import unit_of_work
+    from monitor.web import queries, schemas
 
     monitor = _build(config)
     if retry is not None:
@@ -398,25 +436,50 @@ def alerts_command(
         stats = monitor.dispatch()
         out.print(f"alert {retry}: {again} queued again; sent {stats.sent}, failed {stats.failed}")
         return
-    with monitor.sessions() as session:
-        rows = repo.alerts_overview(session, failed_only=failed, limit=limit)
+    with monitor.read_sessions() as session:
+        rows = queries.alerts(session, failed_only=failed, limit=limit)
     if as_json:
-        out.print_json(json.dumps(rows))
+        out.print_json(schemas.as_json(rows))
         return
     table = Table(title="Alerts" + (" with failed or unknown deliveries" if failed else ""))
     for column in ("id", "created", "event", "title", "deliveries"):
         table.add_column(column, overflow="fold")
     for row in rows:
         states = "\n".join(
-            f"{d['channel']}: {d['state']}"
-            + (f" ({d['attempts']} attempts)" if d["attempts"] > 1 else "")
-            + (f" due {d['due_at'][:16]}" if d["state"] in ("pending", "retry") else "")
-            for d in row["deliveries"]
+            f"{d.channel}: {d.state}"
+            + (f" ({d.attempts} attempts)" if d.attempts > 1 else "")
+            + (f" due {d.due_at.isoformat()[:16]}" if d.state in ("pending", "retry") else "")
+            for d in row.deliveries
         )
         table.add_row(
-            str(row["id"]), row["created_at"][:16], row["event"], escape(row["title"]), states or "-"
+            str(row.id), row.created_at.isoformat()[:16], row.event, escape(row.title), states or "-"
         )
     out.print(table)
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; one that is not loopback needs MONITOR_API_TOKEN.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8080,
+) -> None:
+    """Serve the read-only JSON API (/api, docs at /docs), /healthz, /readyz and /metrics until
+    Ctrl-C or SIGTERM. Never loads the stance model."""
+    import uvicorn
+
+    from monitor.web.app import create_app
+
+    token = _serve_token(config, host)
+    monitor = _build(config)
+    try:
+        web = create_app(monitor, bind_host=host, token=token)
+        for name in ("monitor.web", "uvicorn.error"):  # the access log and the server's start and stop
+            logging.getLogger(name).setLevel(min(logging.INFO, logging.getLogger().level))
+        uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
+    finally:
+        monitor.close()
 
 
 @app.command("notify-test")

@@ -70,6 +70,11 @@ class Daemon:
         )
         self._observer: Any = None
 
+    @property
+    def running(self) -> bool:
+        """The scheduler is up and no stop was asked for (the dashboard's /readyz uses it)."""
+        return bool(self._scheduler.running) and not self.stop.is_set()
+
     # lifecycle
 
     def start(self) -> None:

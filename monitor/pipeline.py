@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
@@ -148,6 +149,7 @@ def poll_source(
         source_id = row.id
         state = SourceState(url=row.url, etag=row.etag, last_modified=row.last_modified)
     stats.polled += 1
+    started = time.monotonic()
     try:
         poll = options.build(app.fetcher).poll(state)
         if poll.not_modified:
@@ -159,14 +161,30 @@ def poll_source(
         complete = _handle_items(app, source_id, options.name, poll.items, stats, report, should_stop)
     except SourceError as exc:
         stats.source_errors += 1
-        _after_poll(app, options, source_id, ok=False, error=exc.reason, retry_after=exc.retry_after)
+        _after_poll(
+            app,
+            options,
+            source_id,
+            ok=False,
+            error=exc.reason,
+            retry_after=exc.retry_after,
+            seconds=time.monotonic() - started,
+        )
         return stats
     except Exception as exc:  # a bug in one source must not stop the others
         log.exception("source=%s poll crashed", options.name)
         stats.source_errors += 1
-        _after_poll(app, options, source_id, ok=False, error=f"unexpected error: {exc!r}")
+        _after_poll(
+            app,
+            options,
+            source_id,
+            ok=False,
+            error=f"unexpected error: {exc!r}",
+            seconds=time.monotonic() - started,
+        )
         return stats
-    _after_poll(app, options, source_id, ok=True, state=poll.state if complete else None)
+    seconds = time.monotonic() - started
+    _after_poll(app, options, source_id, ok=True, state=poll.state if complete else None, seconds=seconds)
     return stats
 
 
@@ -415,14 +433,16 @@ def _after_poll(
     state: SourceState | None = None,
     error: str | None = None,
     retry_after: float | None = None,
+    seconds: float | None = None,
 ) -> None:
-    """Store the source's new state and health; write a health alert when it goes down or recovers."""
+    """Store the source's new state, health and how long the poll took (`seconds`); write a health
+    alert when it goes down or recovers."""
     polling = app.rules.polling
     now = utcnow()
     with unit_of_work(app.sessions) as session:
         row = session.get_one(SourceRow, source_id)
         previous_failures, last_success = row.consecutive_failures, row.last_success_at
-        row.last_attempt_at = now
+        row.last_attempt_at, row.last_poll_seconds = now, seconds
         failures = 0 if ok else row.consecutive_failures + 1
         event = health_event(
             ok=ok, failures=failures, threshold=polling.failures_before_alert, alerted=row.health_alerted

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 from apprise.utils.parse import parse_urls
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///data/monitor.db"
@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     apprise_config: Path | None = Field(
         default=None,
         description="An Apprise config file whose tagged URLs routes can select with `tags:`.",
+    )
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="The token `monitor serve` requires (needed to serve on a non-loopback address).",
     )
 
     @field_validator("notify_urls", mode="before")

@@ -271,9 +271,7 @@ class Dispatcher:
                 dead = row.attempts >= self.policy.attempts
                 row.state = "failed" if dead else "retry"
                 row.due_at = now + timedelta(seconds=self.policy.retry_delay(row.attempts))
-                row.last_error = (
-                    f"{message.target.masked}: the service did not accept the message (see the log)"
-                )
+                row.last_error = f"{message.target.key}: the service did not accept the message (see the log)"
         if ok:
             stats.sent += len(message.ids)
             stats.messages += 1

@@ -14,14 +14,22 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parents[2] / "alembic"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
     """Create the engine. SQLite files get their folder created, WAL mode, foreign keys, a busy timeout,
     and transactions that take the write lock when they begin (BEGIN IMMEDIATE): several polling threads
-    then wait their turn instead of failing with "database is locked" when a reader turns writer."""
+    then wait their turn instead of failing with "database is locked" when a reader turns writer.
+
+    `read_only` (the web API): every transaction is read-only (SQLite: `query_only` and a plain BEGIN,
+    so reads never take the write lock and never wait for a writer, WAL gives them a snapshot;
+    PostgreSQL: `default_transaction_read_only`). A write raises."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        if read_only:
+            return create_engine(
+                url, pool_pre_ping=True, connect_args={"options": "-c default_transaction_read_only=on"}
+            )
         return create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
+    if parsed.database and parsed.database != ":memory:" and not read_only:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
 
@@ -32,11 +40,13 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 

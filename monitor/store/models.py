@@ -76,6 +76,8 @@ class SourceRow(Base):
     next_check_at: Mapped[datetime | None] = mapped_column()
     last_attempt_at: Mapped[datetime | None] = mapped_column()
     last_success_at: Mapped[datetime | None] = mapped_column()
+    last_poll_seconds: Mapped[float | None] = mapped_column()
+    """How long the last poll took: the fetch and the handling of its new items."""
     consecutive_failures: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     health_alerted: Mapped[bool] = mapped_column(default=False)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.alerts import AlertDraft
@@ -341,7 +342,7 @@ def add_alert(
     return row.id
 
 
-# Read models for the CLI (and later the API): stable field names.
+# Read models for the CLI's --json and the web API (monitor/web/schemas.py): stable field names.
 
 
 def claims_overview(session: Session) -> list[dict[str, Any]]:
@@ -376,13 +377,23 @@ def claims_overview(session: Session) -> list[dict[str, Any]]:
     return out
 
 
-def evidence_for(session: Session, *, claim_id: str, stance: str | None = None) -> list[dict[str, Any]]:
+def evidence_for(
+    session: Session,
+    *,
+    claim_id: str,
+    stance: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """The claim's evidence sentences, oldest first (by publication date, article, position)."""
     query = (
         select(EvidenceRow, ArticleRow, ClaimRow.status)
         .join(ArticleRow, ArticleRow.id == EvidenceRow.article_id)
         .join(ClaimRow, ClaimRow.id == EvidenceRow.claim_id)
         .where(EvidenceRow.claim_id == claim_id)
         .order_by(EvidenceRow.published_at, ArticleRow.id, EvidenceRow.start)
+        .offset(offset)
+        .limit(limit)
     )
     if stance:
         query = query.where(EvidenceRow.stance == stance)
@@ -401,6 +412,7 @@ def evidence_for(session: Session, *, claim_id: str, stance: str | None = None) 
             "published_estimated": art.published_estimated,
             "article_id": art.id,
             "article_title": art.title,
+            "url": art.url,
             "start": ev.start,
             "end": ev.end,
             "recap": ev.recap,
@@ -445,6 +457,114 @@ def alerts_overview(session: Session, *, failed_only: bool, limit: int) -> list[
         }
         for a in alerts
     ]
+
+
+def articles_page(
+    session: Session,
+    *,
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    source: str | None = None,
+    claim_id: str | None = None,
+    stance: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Articles newest first (publication date, then id) and how many match in all: published in
+    [since, until), found in `source` (an article found in two sources is in both), with a verdict on
+    `claim_id` and/or of `stance`. `after` is the (published, id) of the previous page's last article."""
+    match = []
+    if since is not None:
+        match.append(ArticleRow.published_at >= since)
+    if until is not None:
+        match.append(ArticleRow.published_at < until)
+    if source is not None:
+        found = (
+            select(SourceItemRow.article_id)
+            .join(SourceRow, SourceRow.id == SourceItemRow.source_id)
+            .where(SourceRow.name == source)
+        )
+        match.append(or_(ArticleRow.id.in_(found), ArticleRow.source_name == source))
+    if claim_id is not None or stance is not None:
+        verdicts = select(ArticleClaimRow.article_id)
+        if claim_id is not None:
+            verdicts = verdicts.where(ArticleClaimRow.claim_id == claim_id)
+        if stance is not None:
+            verdicts = verdicts.where(ArticleClaimRow.stance == stance)
+        match.append(ArticleRow.id.in_(verdicts))
+    total = session.scalar(select(func.count()).select_from(ArticleRow).where(*match)) or 0
+    page = select(ArticleRow).where(*match)
+    if after is not None:
+        published, article_id = after
+        page = page.where(
+            or_(
+                ArticleRow.published_at < published,
+                and_(ArticleRow.published_at == published, ArticleRow.id < article_id),
+            )
+        )
+    rows = session.scalars(page.order_by(ArticleRow.published_at.desc(), ArticleRow.id.desc()).limit(limit))
+    articles = list(rows)
+    verdicts_of: dict[int, list[dict[str, Any]]] = {}
+    if articles:
+        query = (
+            select(ArticleClaimRow)
+            .where(ArticleClaimRow.article_id.in_([a.id for a in articles]))
+            .order_by(ArticleClaimRow.claim_id)
+        )
+        for v in session.scalars(query):
+            verdicts_of.setdefault(v.article_id, []).append(
+                {"claim_id": v.claim_id, "stance": v.stance, "confidence": v.confidence}
+            )
+    return [
+        {
+            "id": a.id,
+            "title": a.title,
+            "url": a.url,
+            "outlet": a.outlet,
+            "source": a.source_name,
+            "location": f"{a.source_name}/{a.source_key}",
+            "published": as_utc(a.published_at).isoformat(),
+            "published_estimated": a.published_estimated,
+            "story_id": a.story_id,
+            "verdicts": verdicts_of.get(a.id, []),
+        }
+        for a in articles
+    ], total
+
+
+def sources_overview(session: Session) -> list[SourceRow]:
+    """Every source polled so far, by name, with its polling state and health."""
+    return list(session.scalars(select(SourceRow).order_by(SourceRow.name)))
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What /metrics reports from the database."""
+
+    articles: int
+    evidence: dict[str, int]
+    """Evidence sentences by stance."""
+    alerts: dict[str, int]
+    """Alerts by event."""
+    deliveries: dict[str, int]
+    """Deliveries by state."""
+    claims: dict[str, str]
+    """Each claim's status."""
+
+
+def totals(session: Session) -> Totals:
+    def grouped(column: Any) -> dict[str, int]:
+        return {str(key): int(n) for key, n in session.execute(select(column, func.count()).group_by(column))}
+
+    return Totals(
+        articles=int(session.scalar(select(func.count()).select_from(ArticleRow)) or 0),
+        evidence=grouped(EvidenceRow.stance),
+        alerts=grouped(AlertRow.event),
+        deliveries=grouped(DeliveryRow.state),
+        claims={
+            claim_id: status for claim_id, status in session.execute(select(ClaimRow.id, ClaimRow.status))
+        },
+    )
 
 
 def retry_deliveries(session: Session, *, alert_id: int) -> int:
