@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -132,6 +133,15 @@ def run(
     """
     token = _serve_token(config, host) if serve else None
     monitor = _build(config)
+    from monitor.store.db import DatabaseBusy, single_writer
+
+    lock = ExitStack()
+    try:
+        lock.enter_context(single_writer(monitor.settings.database_url))
+    except DatabaseBusy as exc:
+        err.print(f"[red]Cannot run:[/] {escape(str(exc))}")
+        monitor.close()
+        raise typer.Exit(2) from exc
     out.print(
         f"[bold]monitor[/] {__version__}: {len(monitor.rules.sources)} source(s), "
         f"{len(monitor.rules.claims)} claim(s), "
@@ -143,6 +153,7 @@ def run(
     except ValueError as exc:
         err.print(f"[red]Cannot build the {monitor.rules.stance_kind!r} stance engine:[/] {escape(str(exc))}")
         monitor.close()
+        lock.close()
         raise typer.Exit(2) from exc
     try:
         if once:
@@ -170,6 +181,7 @@ def run(
         out.print("stopped")
     finally:
         monitor.close()
+        lock.close()
 
 
 def _serve_token(config: Path | None, host: str) -> str | None:

@@ -173,3 +173,14 @@ def test_reading_commands_never_load_the_model_and_a_broken_engine_stops_run_at_
     result = monitor(workdir, "run", "--once", code=2)
     assert "Cannot build the 'nli' stance engine" in result.stderr
     assert "pass done" not in result.stdout
+
+
+def test_a_second_run_on_the_same_sqlite_file_is_refused(workdir: Path) -> None:
+    """SQLite is the single-process default: while one `monitor run` holds the database, another says
+    so and exits 2 (several workers need PostgreSQL)."""
+    from monitor.store.db import single_writer
+
+    with single_writer(f"sqlite:///{workdir / 'data' / 'monitor.db'}"):
+        refused = monitor(workdir, "run", "--once", code=2)
+    assert "another `monitor run` is already using" in refused.stderr and "PostgreSQL" in refused.stderr
+    assert "pass done" in monitor(workdir, "run", "--once").stdout  # the lock is gone with its holder

@@ -51,6 +51,38 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     return engine
 
 
+class DatabaseBusy(RuntimeError):
+    """Another `monitor run` process already writes to this SQLite database."""
+
+
+@contextmanager
+def single_writer(url: str) -> Iterator[None]:
+    """Hold an exclusive lock beside a SQLite database file while `monitor run` writes to it: SQLite is
+    the single-process default, and a second writer process is refused with DatabaseBusy (readers such
+    as `monitor serve` need no lock). Other databases (PostgreSQL) share work between processes, so
+    nothing is locked for them."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    path = Path(parsed.database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{path}.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseBusy(
+                f"another `monitor run` is already using {path}: SQLite allows one writing process. "
+                "Stop the other one, or use PostgreSQL (MONITOR_DATABASE_URL) to run several workers."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def alembic_config(engine: Engine) -> Any:
     from alembic.config import Config
 
