@@ -75,6 +75,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
+from monitor.unionfind import UnionFind
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -415,29 +417,11 @@ def _parse(raw: str) -> _Mention:
     )
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self._parent: dict[str, str] = {}
-
-    def find(self, node: str) -> str:
-        root = node
-        while (parent := self._parent.setdefault(root, root)) != root:
-            root = parent
-        while node != root:
-            node, self._parent[node] = self._parent[node], root
-        return root
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self._parent[max(ra, rb)] = min(ra, rb)
-
-
 def _body_node(key: frozenset[str]) -> str:
     return "b:" + " ".join(sorted(key))
 
 
-def _link_direct(items: Mapping[str, _Mention], uf: _UnionFind) -> None:
+def _link_direct(items: Mapping[str, _Mention], uf: UnionFind[str]) -> None:
     """Steps 1-4: same text, same full name, person with body, acronym with its long form."""
     acronyms = {
         next(iter(m.body_key)) for m in items.values() if len(m.body_key) == 1 and _is_acronym(m.body)
@@ -456,7 +440,7 @@ def _link_direct(items: Mapping[str, _Mention], uf: _UnionFind) -> None:
             uf.union(node, _body_node(frozenset({acronym})))
 
 
-def _link_surnames(items: Mapping[str, _Mention], uf: _UnionFind) -> None:
+def _link_surnames(items: Mapping[str, _Mention], uf: UnionFind[str]) -> None:
     """Step 5: a bare surname joins the only identity whose full names end in it."""
     owners: dict[str, set[str]] = {}
     for node, m in items.items():
@@ -468,7 +452,7 @@ def _link_surnames(items: Mapping[str, _Mention], uf: _UnionFind) -> None:
         uf.union(a, b)
 
 
-def _link_roles_and_bodies(items: Mapping[str, _Mention], uf: _UnionFind) -> None:
+def _link_roles_and_bodies(items: Mapping[str, _Mention], uf: UnionFind[str]) -> None:
     """Step 6: a qualified role without a name, a body without its country."""
     links: list[tuple[str, str]] = []
     named = [(uf.find(n), m) for n, m in items.items() if m.person_key]
@@ -531,7 +515,7 @@ class SpeakerResolver:
         """
         raws = sorted(set(names))
         items: dict[str, _Mention] = {f"m:{raw}": _parse(raw) for raw in raws}
-        uf = _UnionFind()
+        uf = UnionFind[str]()
         for canonical, others in self._aliases:
             for name in (canonical, *others):
                 node = f"v:{canonical}\x00{name}"

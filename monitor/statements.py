@@ -32,6 +32,7 @@ from datetime import datetime
 
 from monitor.dates import day_in_sentence
 from monitor.domain import Stance
+from monitor.unionfind import UnionFind
 
 REPEAT_OVERLAP = 0.6
 _WORD = re.compile(r"[a-z0-9]+")
@@ -130,25 +131,18 @@ def link_statements(entries: Iterable[LedgerEntry], resolve: Resolve) -> list[St
 
 def _link_group(source: str, stance: Stance, group: Sequence[LedgerEntry]) -> list[Statement]:
     """Union entries of one source and stance whose wordings overlap; undated ones join the earliest."""
-    parent = list(range(len(group)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets: UnionFind[int] = UnionFind()
     for i, j in _overlapping([_content(e.sentence) for e in group]):
-        parent[find(j)] = find(i)
+        sets.union(i, j)
     dated = [i for i, e in enumerate(group) if not e.undated]
     if dated:
-        has_date = {find(i) for i in dated}
+        has_date = {sets.find(i) for i in dated}
         for i, entry in enumerate(group):
-            if entry.undated and find(i) not in has_date:
-                parent[find(i)] = find(dated[0])  # group is sorted: dated[0] is the earliest
+            if entry.undated and sets.find(i) not in has_date:
+                sets.union(i, dated[0])  # group is sorted: dated[0] is the earliest
     clusters: dict[int, list[LedgerEntry]] = {}
     for i, entry in enumerate(group):
-        clusters.setdefault(find(i), []).append(entry)
+        clusters.setdefault(sets.find(i), []).append(entry)
     statements = []
     for members in clusters.values():
         members.sort(key=_order)

@@ -57,6 +57,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from monitor.unionfind import UnionFind
+
 K = 5
 NUM_PERM = 128
 SEED = 20250519
@@ -182,14 +184,7 @@ def cluster(docs: Sequence[tuple[str, str]]) -> list[set[str]]:
     for i, sig in enumerate(signatures):
         for key in band_keys(sig):
             buckets.setdefault(key, []).append(i)
-    parent = list(range(len(docs)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets: UnionFind[int] = UnionFind()
     checked: set[tuple[int, int]] = set()
     for members in buckets.values():
         for n, i in enumerate(members):
@@ -197,9 +192,9 @@ def cluster(docs: Sequence[tuple[str, str]]) -> list[set[str]]:
                 if (i, j) in checked:
                     continue
                 checked.add((i, j))
-                if root(i) != root(j) and same_story(signatures[i], signatures[j]):
-                    parent[root(i)] = root(j)
+                if sets.find(i) != sets.find(j) and same_story(signatures[i], signatures[j]):
+                    sets.union(i, j)
     groups: dict[int, set[str]] = {}
     for i, doc_id in enumerate(ids):
-        groups.setdefault(root(i), set()).add(doc_id)
+        groups.setdefault(sets.find(i), set()).add(doc_id)
     return sorted(groups.values(), key=min)
