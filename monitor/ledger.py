@@ -118,6 +118,10 @@ class Ledger:
     tell whether they came before or after it, so they move nothing."""
     last_said: datetime | None = None
 
+    def sources_now(self, stance: Stance) -> int:
+        """How many independent sources hold `stance` now (their latest statement)."""
+        return sum(p.stance is stance for p in self.positions.values())
+
 
 _NEW = {Stance.CONFIRM: EventKind.CONFIRMATION, Stance.CONTRADICT: EventKind.CONTRADICTION}
 

@@ -167,7 +167,6 @@ class ClaimView:
 
 def _claim(monitor: App, session: Session, row: dict[str, Any]) -> tuple[ClaimView, Ledger]:
     ledger = monitor.tracker.ledger(session, row["claim_id"])
-    positions = ledger.positions.values()
     changes = [e for e in ledger.events if e.kind is EventKind.STATUS_CHANGE]
     view = ClaimView(
         claim_id=row["claim_id"],
@@ -175,8 +174,8 @@ def _claim(monitor: App, session: Session, row: dict[str, Any]) -> tuple[ClaimVi
         status=row["status"],
         status_reason=row["status_reason"],
         status_noticed_at=_time(row["status_changed_at"]),
-        confirming_sources=sum(p.stance is Stance.CONFIRM for p in positions),
-        contradicting_sources=sum(p.stance is Stance.CONTRADICT for p in positions),
+        confirming_sources=ledger.sources_now(Stance.CONFIRM),
+        contradicting_sources=ledger.sources_now(Stance.CONTRADICT),
         confirm=row["confirm"],
         contradict=row["contradict"],
         discuss=row["discuss"],

@@ -57,12 +57,11 @@ def claim(app: App, session: Session, claim_id: str) -> schemas.ClaimDetail | No
 
 def _summary(app: App, session: Session, row: dict[str, Any]) -> tuple[schemas.ClaimSummary, Ledger]:
     ledger = app.tracker.ledger(session, row["claim_id"])
-    positions = ledger.positions.values()
     summary = schemas.ClaimSummary.model_validate(
         {
             **row,
-            "confirming_sources": sum(p.stance is Stance.CONFIRM for p in positions),
-            "contradicting_sources": sum(p.stance is Stance.CONTRADICT for p in positions),
+            "confirming_sources": ledger.sources_now(Stance.CONFIRM),
+            "contradicting_sources": ledger.sources_now(Stance.CONTRADICT),
             "tracked": app.rules.claim(row["claim_id"]) is not None,
         }
     )
