@@ -152,17 +152,6 @@ def sync_claims(session: Session, *, claims: Sequence[Claim]) -> None:
             row.text, row.updated_at = claim.claim, utcnow()
 
 
-def known_sentences(session: Session, *, claim_id: str, keys: Iterable[str]) -> set[tuple[str, str]]:
-    """Which of these sentences are already on record for the claim, as (sentence key, stance) pairs."""
-    wanted = list(set(keys))
-    if not wanted:
-        return set()
-    query = select(EvidenceRow.sentence_key, EvidenceRow.stance).where(
-        EvidenceRow.claim_id == claim_id, EvidenceRow.sentence_key.in_(wanted)
-    )
-    return {(key, stance) for key, stance in session.execute(query)}
-
-
 def add_evidence(
     session: Session,
     *,
