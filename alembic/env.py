@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from monitor.store.models import Base, UTCDateTime
 
@@ -43,18 +43,26 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        render_item=render_item,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 def run_migrations_online() -> None:
-    engine = _engine()
-    with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            compare_type=True,
-            render_item=render_item,
-            render_as_batch=connection.dialect.name == "sqlite",
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+    given = config.attributes.get("connection")  # holding the migration lock (monitor.store.db.upgrade)
+    if isinstance(given, Connection):
+        _run(given)
+        given.commit()
+        return
+    with _engine().connect() as connection:
+        _run(connection)
 
 
 if context.is_offline_mode():

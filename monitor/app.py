@@ -6,7 +6,7 @@ stance engine, which may load a model, only when an article is first analyzed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,7 +20,8 @@ from monitor.notify.render import Renderer
 from monitor.notify.targets import Routed, resolve_routes
 from monitor.settings import Settings
 from monitor.stance import build_engine
-from monitor.store.db import make_engine, upgrade
+from monitor.store import leases
+from monitor.store.db import make_engine, unit_of_work, upgrade
 from monitor.tracking import Tracker
 
 
@@ -32,6 +33,9 @@ class App:
     sessions: sessionmaker[Session]
     routing: list[Routed]
     fetcher: Fetcher
+    worker: str = field(default_factory=leases.worker_id)
+    """This process's name in source leases (several `monitor run` may share a PostgreSQL database)."""
+    _leases: leases.LeaseKeeper | None = None
     _analyzer: Analyzer | None = None
     _tracker: Tracker | None = None
     _renderer: Renderer | None = None
@@ -51,6 +55,13 @@ class App:
         if self._tracker is None:
             self._tracker = Tracker.build(self.rules, self.routing)
         return self._tracker
+
+    @property
+    def leases(self) -> leases.LeaseKeeper:
+        """Renews this worker's source leases while their polls run."""
+        if self._leases is None:
+            self._leases = leases.LeaseKeeper(self.sessions, self.worker, self.rules.polling.lease)
+        return self._leases
 
     @property
     def analyzer(self) -> Analyzer:
@@ -87,16 +98,19 @@ class App:
         self.rules, self.routing, self._analyzer = rules, routing, analyzer
         self._tracker = None
         self._renderer = None
+        if self._leases is not None:
+            self._leases.ttl = rules.polling.lease
         old_fetcher.close()
-        self.sync_claims()
+        self.sync_rules()
 
-    def sync_claims(self) -> None:
-        """Make the database's claims match the rules (new claims, edited claim sentences)."""
+    def sync_rules(self) -> None:
+        """Make the database's claims and sources match the rules (new claims, edited claim sentences,
+        new sources, sources pointed at a new URL)."""
         from monitor.store import repository
-        from monitor.store.db import unit_of_work
 
         with unit_of_work(self.sessions) as session:
             repository.sync_claims(session, claims=self.rules.claims)
+            leases.sync_sources(session, sources=self.rules.sources)
 
     def dispatch(self, *, retry: bool = True) -> DispatchStats:
         """Send what is due in the outbox (see monitor.notify.dispatch)."""
@@ -104,6 +118,8 @@ class App:
         return dispatcher.run(retry=retry)
 
     def close(self) -> None:
+        if self._leases is not None:
+            self._leases.close()
         self.fetcher.close()
         self.engine.dispose()
         if self._reader is not None:
@@ -137,5 +153,5 @@ def build_app(settings: Settings, *, migrate: bool = True) -> App:
     sessions = sessionmaker(engine, expire_on_commit=False)
     app = App(settings, rules, engine, sessions, routing, make_fetcher(rules))
     if migrate:
-        app.sync_claims()
+        app.sync_rules()
     return app

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from monitor.domain import ClaimSpec
 from monitor.ledger import Policy
 from monitor.notify.rules import Alerts, Channel, Delivery, Route
+from monitor.safe_yaml import YamlProblem, read_yaml
 from monitor.sources.base import SourceOptions, parse_duration
 
 Loc = tuple[str | int, ...]
@@ -74,8 +75,13 @@ class Polling(Strict):
     max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_backoff: float = Field(default=6 * 3600.0, gt=0)
     failures_before_alert: int = Field(default=5, ge=1)
+    lease: float = Field(default=120.0, ge=3.0)
+    """How long a worker's claim on a source lasts unless renewed (every third of it, while the poll
+    runs): a worker that died has its sources taken over this long after its last renewal."""
+    tick: float = Field(default=1.0, gt=0, le=60)
+    """How often `monitor run` looks for sources that are due."""
 
-    @field_validator("timeout", "max_backoff", mode="before")
+    @field_validator("timeout", "max_backoff", "lease", "tick", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(value)
@@ -176,16 +182,11 @@ class ConfigError(Exception):
 def load_rules(path: Path) -> Rules:
     """Read and validate a rules file. Raises ConfigError (never returns partially valid rules)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data, root = read_yaml(path)
+    except OSError as exc:
         raise ConfigError([Problem(path, None, "", f"cannot read the rules file: {exc}")]) from exc
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError([Problem(path, line, "", f"invalid YAML: {getattr(exc, 'problem', exc)}")]) from exc
+    except YamlProblem as exc:
+        raise ConfigError([Problem(path, exc.line, "", exc.message)]) from exc
     lines = _LineIndex(root)
     if data is None:
         data = {}

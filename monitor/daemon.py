@@ -1,16 +1,23 @@
-"""`monitor run`: every source on APScheduler, folders watched for instant pickup, rules reloaded live.
+"""`monitor run`: sources polled when due on a bounded pool, folders watched for instant pickup, rules
+reloaded live; several such processes may share one PostgreSQL database.
 
-- Each source is a job with its own interval and jitter; `coalesce` folds missed runs into one,
-  `max_instances=1` keeps one poll of a source at a time, and a misfire grace lets a late run still go.
-  Backoff and Retry-After are kept in the database (`next_check_at`): a job that is not due yet skips.
-- Folders are watched with filesystem events (watchdog): a new or changed file triggers its folder's
-  poll within a fraction of a second; the job's interval is the periodic rescan that catches anything
-  an event missed. A file that arrives while its folder is being polled triggers one more poll.
+- Every `polling.tick` seconds (an APScheduler job) the worker leases as many due sources as it has
+  free poll threads (`polling.workers`), most overdue first (monitor.store.leases), and polls them.
+  When a source is due is kept in the database (`next_check_at`: interval and jitter after a success,
+  backoff and Retry-After after a failure), so workers sharing a database share one schedule, and a
+  source is polled by one worker at a time. A worker that dies has its sources taken over once their
+  leases (`polling.lease`) expire.
+- Folders are watched with filesystem events (watchdog): a new or changed file asks for its folder's
+  poll (`poll_requested`), which the next claim takes within a fraction of a second; the folder's
+  interval is the periodic rescan that catches anything an event missed. A file that arrives while its
+  folder is being polled asks for one more poll.
+- Every `alerts.delivery.retry_every` (a minute): silence alerts, and failed deliveries retried (the
+  outbox's claims keep two workers from sending one delivery).
 - SIGHUP, or a change to the rules file, reloads the rules; an invalid new file is reported and the
   old rules stay in force.
 - SIGTERM/SIGINT: polls stop after their current item (each item is one transaction; a feed whose
-  items were not all handled keeps its old validators, so its next poll sees them again), then the
-  scheduler shuts down. A second signal aborts at once.
+  items were not all handled keeps its old validators, so its next poll sees them again), leases are
+  released, then the scheduler shuts down. A second signal aborts at once.
 - One summary line per cycle: every `summary_every` seconds, the counts of the polls since the last.
 """
 
@@ -20,11 +27,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -32,15 +39,15 @@ from watchdog.observers import Observer
 
 from monitor.app import App
 from monitor.config import ConfigError
-from monitor.pipeline import PassStats, Reporter, check_silence, poll_source
+from monitor.pipeline import PassStats, Reporter, check_silence, claim_due, poll_leased
 from monitor.sources.folder import FolderOptions
+from monitor.store import leases
+from monitor.store.db import unit_of_work
 from monitor.store.models import utcnow
 
 log = logging.getLogger(__name__)
 TRIGGER_DELAY = 0.2
 """Seconds a filesystem event waits before the poll, so that a file being written can finish."""
-RETRY_EVERY = 60.0
-"""Seconds between retries of failed deliveries."""
 
 
 class Daemon:
@@ -59,14 +66,13 @@ class Daemon:
         self.stop = threading.Event()
         self.reload_requested = threading.Event()
         self._lock = threading.Lock()
-        self._running: set[str] = set()
-        self._again: set[str] = set()
-        self._forced: set[str] = set()
+        self._polling: set[str] = set()
+        self._claim_again = threading.Event()
+        self._claiming = False
         self._cycle = PassStats()
+        self._pool = ThreadPoolExecutor(app.rules.polling.workers, thread_name_prefix="poll")
         self._scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(app.rules.polling.workers)},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
-            timezone="UTC",
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}, timezone="UTC"
         )
         self._observer: Any = None
 
@@ -78,8 +84,17 @@ class Daemon:
     # lifecycle
 
     def start(self) -> None:
-        self._schedule_sources()
-        self._scheduler.add_job(self._retry_deliveries, IntervalTrigger(seconds=RETRY_EVERY), id="deliveries")
+        self._scheduler.add_job(
+            self._claim,
+            IntervalTrigger(seconds=self.app.rules.polling.tick),
+            id="claim",
+            next_run_time=datetime.now().astimezone(),
+        )
+        self._scheduler.add_job(
+            self._retry_deliveries,
+            IntervalTrigger(seconds=self.app.rules.delivery.retry_every),
+            id="deliveries",
+        )
         self._scheduler.start()
         self._watch()
 
@@ -105,6 +120,7 @@ class Daemon:
             self._observer.stop()
             self._observer.join(timeout=5)
         self._scheduler.shutdown(wait=True)
+        self._pool.shutdown(wait=True)
         self._summary()
 
     def reload(self) -> None:
@@ -116,61 +132,69 @@ class Daemon:
                 f"rules NOT reloaded ({self.app.settings.config} is invalid); the old rules stay in force"
             )
             return
-        self._schedule_sources()
         self._watch()
         self.say(
             f"rules reloaded: {len(self.app.rules.sources)} source(s), {len(self.app.rules.claims)} claim(s)"
         )
 
-    # scheduling
+    # polling
 
-    def _schedule_sources(self) -> None:
-        for job in self._scheduler.get_jobs():
-            if job.id.startswith("source:"):
-                job.remove()
-        now = datetime.now().astimezone()
-        for options in self.app.rules.sources:
-            self._scheduler.add_job(
-                self._poll,
-                IntervalTrigger(seconds=options.interval, jitter=int(options.jitter_seconds) or None),
-                args=[options.name],
-                id=f"source:{options.name}",
-                next_run_time=now,
-                replace_existing=True,
-            )
+    def _claim(self) -> None:
+        """Lease due sources for the free poll threads and start their polls."""
+        with self._lock:
+            if self._claiming:  # a claim is running: it claims once more when done
+                self._claim_again.set()
+                return
+            self._claiming = True
+        try:
+            while not self.stop.is_set():
+                self._claim_again.clear()
+                self._claim_once()
+                if not self._claim_again.is_set():
+                    break
+        finally:
+            with self._lock:
+                self._claiming = False
+
+    def _claim_once(self) -> None:
+        free = self.app.rules.polling.workers - len(self._polling)
+        if free < 1:
+            return
+        try:
+            claimed = claim_due(self.app, limit=free)
+        except Exception:  # the database may be briefly unreachable: the next tick tries again
+            log.exception("looking for due sources failed")
+            return
+        for lease in claimed:
+            with self._lock:
+                self._polling.add(lease.name)
+            self._pool.submit(self._poll, lease)
 
     def trigger(self, name: str, delay: float = TRIGGER_DELAY) -> None:
-        """Poll `name` soon, even if it is not due (a file arrived)."""
-        with self._lock:
-            self._forced.add(name)
-            if name in self._running:
-                self._again.add(name)
-                return
-        job = self._scheduler.get_job(f"source:{name}")
+        """Poll `name` soon, even if it is not due (a file arrived); by whichever worker claims first."""
+        with unit_of_work(self.app.sessions) as session:
+            leases.request_poll(session, name=name)
+        job = self._scheduler.get_job("claim")
         if job is not None:
             job.modify(next_run_time=datetime.now().astimezone() + timedelta(seconds=delay))
 
-    def _poll(self, name: str) -> None:
-        options = self.app.rules.source(name)
-        if options is None or self.stop.is_set():
-            return
-        with self._lock:
-            self._running.add(name)
-            forced = name in self._forced
-            self._forced.discard(name)
+    def _poll(self, lease: leases.Lease) -> None:
+        options = self.app.rules.source(lease.name)
+        stats = PassStats()
         try:
-            stats = poll_source(
-                self.app, options, report=self.report, should_stop=self.stop.is_set, only_due=not forced
-            )
+            if options is not None:
+                stats = poll_leased(
+                    self.app, options, lease, report=self.report, should_stop=self.stop.is_set
+                )
+            else:  # the source left the rules since the claim
+                with unit_of_work(self.app.sessions) as session:
+                    leases.release_if_held(session, source_id=lease.source_id, owner=self.app.worker)
+        except Exception:  # storing the outcome failed (database down): the lease expires, a retry follows
+            log.exception("source=%s poll failed", lease.name)
         finally:
             with self._lock:
-                self._running.discard(name)
-                again = name in self._again
-                self._again.discard(name)
-        with self._lock:
-            self._cycle.add(stats)
-        if again and not self.stop.is_set():
-            self.trigger(name, delay=0)
+                self._polling.discard(lease.name)
+                self._cycle.add(stats)
 
     def _retry_deliveries(self) -> None:
         check_silence(self.app)

@@ -1,11 +1,13 @@
 """Polling: one source at a time, or a whole cycle of sources on a bounded pool of workers.
 
-For each source: load its state, poll it (a folder listing, a conditional GET), then for each item
-that is new or changed: read it as an article, dedupe it, analyse it, store the article, evidence,
-status changes and alerts in one transaction, and send the alerts. The source's new state (URL,
-validators) is stored only after all its items were handled, so a crash or a stop in between makes the
-next poll see the same items again, and they are then unchanged. Health (failures, backoff, alerts)
-is updated after every poll.
+For each source: lease it (monitor.store.leases: one worker polls a source at a time, also across
+processes on PostgreSQL), poll it (a folder listing, a conditional GET), then for each item that is
+new or changed: read it as an article, dedupe it and analyse it (outside any write transaction), then
+store the article, evidence, status changes and alerts in one transaction, holding the locks of the
+claims it touches, and send the alerts. The source's new state (URL, validators) is stored only after
+all its items were handled, so a crash or a stop in between makes the next poll see the same items
+again, and they are then unchanged. Health (failures, backoff, alerts) is updated, and the lease
+released, after every poll.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
 
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from monitor import alerts, stories
+from monitor.analyze import Analysis
 from monitor.app import App
 from monitor.article import to_article
 from monitor.dedupe import fingerprint, sentence_key
@@ -29,9 +33,10 @@ from monitor.health import HealthEvent, backoff_seconds, health_event, next_afte
 from monitor.notify.dispatch import DispatchStats
 from monitor.notify.targets import plan_alert
 from monitor.sources import Failure, Item, SourceError, SourceOptions, SourceState, UnreadableItem
+from monitor.store import leases
 from monitor.store import repository as repo
 from monitor.store.db import unit_of_work
-from monitor.store.models import SourceRow, utcnow
+from monitor.store.models import utcnow
 from monitor.urls import url_identity
 
 log = logging.getLogger(__name__)
@@ -58,6 +63,7 @@ class PassStats:
     fetched: int = 0
     not_modified: int = 0
     skipped: int = 0
+    busy: int = 0
     source_errors: int = 0
     items: int = 0
     unchanged: int = 0
@@ -79,7 +85,9 @@ class PassStats:
         d = self.dispatch
         return (
             f"{self.polled} source(s) polled: {self.fetched} fetched, {self.not_modified} not modified, "
-            f"{self.skipped} backing off, {self.source_errors} failed; {self.items} item(s): "
+            f"{self.skipped} backing off, "
+            + (f"{self.busy} being polled by another worker, " if self.busy else "")
+            + f"{self.source_errors} failed; {self.items} item(s): "
             f"{self.new_articles} new article(s), {self.updated} updated, {self.duplicates} duplicate(s), "
             f"{self.unchanged} unchanged, {self.failed} failed; {self.evidence} evidence sentence(s); "
             f"{self.alerts} new alert(s); deliveries: {d.sent} sent, {d.failed} failed"
@@ -137,65 +145,107 @@ def poll_source(
     should_stop: StopCheck = lambda: False,
     only_due: bool = True,
 ) -> PassStats:
-    """Poll one source and handle its new or changed items. Never raises for a source or item error:
-    they are logged, counted and reflected in the source's health."""
-    stats = PassStats()
+    """Lease one source and poll it (`only_due`: only if it is due). Skipped when another worker
+    holds its lease. Never raises for a source or item error: they are logged, counted and reflected
+    in the source's health."""
     now = utcnow()
     with unit_of_work(app.sessions) as session:
-        if only_due and not repo.source_due(session, name=options.name, now=now):
-            stats.skipped += 1
-            return stats
-        row = repo.source_row(session, name=options.name, kind=options.kind, configured_url=_url(options))
-        source_id = row.id
-        state = SourceState(url=row.url, etag=row.etag, last_modified=row.last_modified)
-    stats.polled += 1
-    started = time.monotonic()
-    try:
-        poll = options.build(app.fetcher).poll(state)
-        if poll.not_modified:
-            stats.not_modified += 1
-        else:
-            stats.fetched += 1
-        if poll.note:
-            log.warning("source=%s problem=%r (entries still read)", options.name, poll.note)
-        complete = _handle_items(app, source_id, options.name, poll.items, stats, report, should_stop)
-    except SourceError as exc:
-        stats.source_errors += 1
-        _after_poll(
-            app,
-            options,
-            source_id,
-            ok=False,
-            error=exc.reason,
-            retry_after=exc.retry_after,
-            seconds=time.monotonic() - started,
+        claimed = leases.claim(
+            session,
+            owner=app.worker,
+            names=[options.name],
+            now=now,
+            ttl=app.rules.polling.lease,
+            limit=1,
+            only_due=only_due,
         )
-        return stats
-    except Exception as exc:  # a bug in one source must not stop the others
-        log.exception("source=%s poll crashed", options.name)
-        stats.source_errors += 1
-        _after_poll(
-            app,
-            options,
-            source_id,
-            ok=False,
-            error=f"unexpected error: {exc!r}",
-            seconds=time.monotonic() - started,
-        )
-        return stats
-    seconds = time.monotonic() - started
-    _after_poll(app, options, source_id, ok=True, state=poll.state if complete else None, seconds=seconds)
+        other = None if claimed else leases.holder(session, name=options.name, now=now)
+    if claimed:
+        return poll_leased(app, options, claimed[0], report=report, should_stop=should_stop)
+    stats = PassStats()
+    if other is not None:
+        log.info("source=%s is being polled by worker %s; skipped", options.name, other)
+        stats.busy += 1
+    else:
+        stats.skipped += 1
     return stats
 
 
-def _url(options: SourceOptions) -> str | None:
-    url = getattr(options, "url", None)
-    return url if isinstance(url, str) else None
+def claim_due(app: App, *, limit: int) -> list[leases.Lease]:
+    """Lease up to `limit` of the configured sources that are due (or asked for), most overdue first."""
+    with unit_of_work(app.sessions) as session:
+        return leases.claim(
+            session,
+            owner=app.worker,
+            names=[s.name for s in app.rules.sources],
+            now=utcnow(),
+            ttl=app.rules.polling.lease,
+            limit=limit,
+        )
+
+
+def poll_leased(
+    app: App,
+    options: SourceOptions,
+    lease: leases.Lease,
+    *,
+    report: Reporter | None = None,
+    should_stop: StopCheck = lambda: False,
+) -> PassStats:
+    """Poll a source this worker has leased, keeping the lease renewed meanwhile; the lease is released
+    with the poll's outcome."""
+    stats = PassStats(polled=1)
+    started = time.monotonic()
+    state: SourceState | None = None
+    error: str | None = None
+    retry_after: float | None = None
+    with app.leases.hold(lease.source_id):
+        try:
+            poll = options.build(app.fetcher).poll(lease.state)
+            if poll.not_modified:
+                stats.not_modified += 1
+            else:
+                stats.fetched += 1
+            if poll.note:
+                log.warning("source=%s problem=%r (entries still read)", options.name, poll.note)
+            complete = _handle_items(
+                app, lease.source_id, options.name, poll.items, stats, report, should_stop
+            )
+            state = poll.state if complete else None
+        except SourceError as exc:
+            error, retry_after = exc.reason, exc.retry_after
+        except Exception as exc:  # a bug in one source must not stop the others
+            log.exception("source=%s poll crashed", options.name)
+            error = f"unexpected error: {exc!r}"
+        stats.source_errors += error is not None
+        _after_poll(
+            app,
+            options,
+            lease.source_id,
+            ok=error is None,
+            state=state,
+            error=error,
+            retry_after=retry_after,
+            seconds=time.monotonic() - started,
+        )
+    return stats
 
 
 BATCH = 50
 """Changed items stored per transaction. When a batch fails, its items are stored again one by one, so
 a bad item costs only itself (and is tried again on the next poll)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document read as an article, with its dedupe keys and, unless it looked like a duplicate of a
+    stored article, its analysis: everything slow is done before the write transaction opens."""
+
+    document: RawDocument
+    article: Article
+    fingerprint: str
+    url_key: str | None
+    analysis: Analysis | None
 
 
 @dataclass
@@ -207,6 +257,7 @@ class _Work:
     previous_article: int | None
     documents: list[RawDocument] = field(default_factory=list)
     error: str | None = None
+    prepared: list[Prepared] = field(default_factory=list)
 
 
 def _handle_items(
@@ -276,28 +327,84 @@ def _read(source: str, item: Item, previous: tuple[str, int | None] | None) -> _
 def _store_batch(
     app: App, source_id: int, source: str, work: list[_Work], stats: PassStats, report: Reporter | None
 ) -> bool:
-    """Store the batch in one transaction; on failure, each item on its own. False if any item failed."""
-    if not work:
-        return True
+    """Analyse the batch, then store it in one transaction; on failure, each item on its own (and an
+    item that failed alone once more: a concurrent worker may have stored the same article between
+    the check and the insert, which the database refused; the retry sees it stored). False if any
+    item failed."""
+    prepared = [w for w in work if _prepare(app, source, w, stats)]
+    stored = (
+        _store_prepared(app, source_id, source, prepared, stats, report, attempts=2) if prepared else True
+    )
+    return stored and len(prepared) == len(work)
+
+
+def _store_prepared(
+    app: App,
+    source_id: int,
+    source: str,
+    work: list[_Work],
+    stats: PassStats,
+    report: Reporter | None,
+    *,
+    attempts: int,
+) -> bool:
     scratch = PassStats()
     reports: list[ArticleReport] = []
     try:
         with unit_of_work(app.sessions) as session:
+            repo.lock_claims(session, claim_ids=_claims_touched(app, work))
             for w in work:
                 _store_work(app, session, source_id, w, scratch, reports.append)
-    except Exception:
+    except Exception as exc:
         if len(work) > 1:
-            return all([_store_batch(app, source_id, source, [w], stats, report) for w in work])
+            return all(
+                [_store_prepared(app, source_id, source, [w], stats, report, attempts=attempts) for w in work]
+            )
+        if attempts > 1 and isinstance(exc, IntegrityError | DBAPIError):
+            log.info("source=%s item=%s: %s; storing it again", source, work[0].item.key, type(exc).__name__)
+            return _store_prepared(app, source_id, source, work, stats, report, attempts=attempts - 1)
         stats.failed += 1
-        log.exception(
-            "source=%s item=%s failed during analysis or storage; will retry", source, work[0].item.key
-        )
+        log.exception("source=%s item=%s failed during storage; will retry", source, work[0].item.key)
         return False
     stats.add(scratch)
     if report:
         for r in reports:
             report(r)
     return True
+
+
+def _prepare(app: App, source: str, work: _Work, stats: PassStats) -> bool:
+    """Read the item's documents as articles and analyse those that are not already stored. False
+    (counted as failed, tried again on the next poll) when the analysis crashed."""
+    try:
+        with app.read_sessions() as session:
+            edited = work.previous_article
+            for document in work.documents:
+                work.prepared.append(prepare_document(app, session, document, edited=edited))
+                edited = None
+    except Exception:
+        stats.failed += 1
+        log.exception("source=%s item=%s failed during analysis; will retry", source, work.item.key)
+        return False
+    return True
+
+
+def prepare_document(app: App, session: Session, document: RawDocument, *, edited: int | None) -> Prepared:
+    """The document as an article with its dedupe keys, analysed unless a stored article has its text
+    or link (`session` only reads)."""
+    article = to_article(document)
+    digest = fingerprint(article)
+    url_key = url_identity(article.url) if article.url else None
+    duplicate = edited is None and repo.find_article(session, fingerprint=digest, url_key=url_key) is not None
+    analysis = None if duplicate else app.analyzer.analyze(article)
+    return Prepared(document, article, digest, url_key, analysis)
+
+
+def _claims_touched(app: App, work: list[_Work]) -> list[str]:
+    """The claims whose ledgers storing `work` replays: those with a verdict, or all for an edit."""
+    if any(w.previous_article is not None for w in work):
+        return [c.id for c in app.rules.claims]
+    return [v.claim_id for w in work for p in w.prepared if p.analysis for v in p.analysis.verdicts]
 
 
 def _store_work(
@@ -309,8 +416,8 @@ def _store_work(
         stats.failed += 1
     else:
         edited = work.previous_article
-        for document in work.documents:
-            article_id = store_document(app, session, document, stats, edited, report)
+        for prepared in work.prepared:
+            article_id = store_document(app, session, prepared.document, stats, edited, report, prepared)
             edited = None  # only a single-document item can be an edit of its previous article
     repo.record_item(
         session,
@@ -330,11 +437,14 @@ def store_document(
     stats: PassStats,
     edited: int | None = None,
     report: Reporter | None = None,
+    prepared: Prepared | None = None,
 ) -> int:
-    """Store one document as a new article, link it to an existing one, or update an edited one."""
-    article = to_article(document)
-    digest = fingerprint(article)
-    url_key = url_identity(article.url) if article.url else None
+    """Store one document as a new article, link it to an existing one, or update an edited one.
+    `prepared`: its article and analysis, made beforehand (`prepare_document`); the dedupe checks are
+    made again here, in the write transaction, and decide."""
+    if prepared is None:
+        prepared = prepare_document(app, session, document, edited=edited)
+    article, digest, url_key = prepared.article, prepared.fingerprint, prepared.url_key
     if edited is None:
         existing = repo.find_article(session, fingerprint=digest, url_key=url_key)
         if existing is not None:
@@ -349,7 +459,10 @@ def store_document(
         if same_text is not None and same_text != edited:  # edited into a copy of another article
             stats.duplicates += 1
             return same_text
-    analysis = app.analyzer.analyze(article)
+    analysis = prepared.analysis
+    if analysis is None:  # it looked like a duplicate a moment ago: analysed now, its claims locked
+        analysis = app.analyzer.analyze(article)
+        repo.lock_claims(session, claim_ids=[v.claim_id for v in analysis.verdicts])
     if edited is not None:
         repo.replace_article(
             session, article_id=edited, article=article, fingerprint=digest, topics=analysis.topics
@@ -435,12 +548,22 @@ def _after_poll(
     retry_after: float | None = None,
     seconds: float | None = None,
 ) -> None:
-    """Store the source's new state, health and how long the poll took (`seconds`); write a health
-    alert when it goes down or recovers."""
+    """Store the source's new state, health and how long the poll took (`seconds`), write a health
+    alert when it goes down or recovers, and release the lease: all in one transaction. If the lease
+    was lost meanwhile (this worker stalled past its expiry and another took the source over), the
+    new holder's record stands and nothing is written."""
     polling = app.rules.polling
     now = utcnow()
     with unit_of_work(app.sessions) as session:
-        row = session.get_one(SourceRow, source_id)
+        row = leases.locked_if_held(session, source_id=source_id, owner=app.worker)
+        if row is None:
+            log.warning(
+                "source=%s: this worker's lease expired during the poll and the source was taken over; "
+                "its outcome is left to the new holder",
+                options.name,
+            )
+            return
+        leases.release(row)
         previous_failures, last_success = row.consecutive_failures, row.last_success_at
         row.last_attempt_at, row.last_poll_seconds = now, seconds
         failures = 0 if ok else row.consecutive_failures + 1

@@ -4,12 +4,16 @@ import json
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from .loopback import LoopbackServer
 
@@ -19,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ["NO_PROXY"] = ",".join(filter(None, ["127.0.0.1", "localhost", os.environ.get("NO_PROXY")]))
 SEEDS = ROOT / "seeds"
 DEFAULT_CONFIG = ROOT / "config" / "monitor.yaml"
+PG_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+"""A PostgreSQL server the tests may create databases on (its own database is never written)."""
 
 
 class Receiver:
@@ -71,3 +77,33 @@ def workdir(tmp_path: Path) -> Path:
     shutil.copy(DEFAULT_CONFIG, tmp_path / "config" / "monitor.yaml")
     shutil.copytree(SEEDS, tmp_path / "seeds")
     return tmp_path
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database on PG_URL's server, dropped after the test. Skipped,
+    saying why, where no server is reachable; with MONITOR_REQUIRE_POSTGRES=1 (CI) that fails instead."""
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"monitor_t_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("MONITOR_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL not reachable at {PG_URL} (MONITOR_REQUIRE_POSTGRES=1): {exc.orig}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc.orig}")
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that takes it runs twice: on a SQLite file and on a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'monitor.db'}"
+    return str(request.getfixturevalue("pg_url"))

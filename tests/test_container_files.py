@@ -138,6 +138,10 @@ def test_compose_runs_postgres_and_the_monitor() -> None:
     assert {db["restart"], monitor["restart"]} == {"unless-stopped"}
     named = {volume.split(":")[0] for service in (db, monitor) for volume in service["volumes"]}
     assert named - {"./config"} == set(compose["volumes"])
+    worker = compose["services"]["worker"]  # extra workers: only with --profile workers, no port, no token
+    assert worker["profiles"] == ["workers"] and worker["command"] == ["run"] and "ports" not in worker
+    assert worker["environment"]["MONITOR_DATABASE_URL"] == url
+    assert worker["volumes"] == ["./config:/app/config:ro"]
 
 
 def test_systemd_unit_reloads_rules_on_hup_and_is_hardened() -> None:

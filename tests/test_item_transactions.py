@@ -1,12 +1,15 @@
-"""An item is stored whole or not at all: a failure mid-analysis leaves no article, evidence or alert
-behind, and the next pass stores it once, with its alerts once."""
+"""An item is stored whole or not at all: a failure in its analysis (before any write) or in the middle
+of its write transaction leaves no article, evidence or alert behind, and the next pass stores it
+once, with its alerts once."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from monitor.app import build_app
 from monitor.domain import ClaimSpec, Judgement
@@ -14,18 +17,18 @@ from monitor.pipeline import run_pass
 from monitor.settings import Settings
 from monitor.stance.base import ENGINES, EngineKind, EngineOptions
 from monitor.stance.rules import RulesEngine
+from monitor.store import repository as repo
 from monitor.store.models import AlertRow, ArticleRow, DeliveryRow, EvidenceRow
 
 
-class FailsTwice(RulesEngine):
-    """The rules engine, except that it raises the first two times it sees the word "Pentagon": once in
-    the batch transaction, once when that batch's items are stored one by one."""
+class FailsOnce(RulesEngine):
+    """The rules engine, except that it raises the first time it sees the word "Pentagon"."""
 
-    remaining = 2
+    remaining = 1
 
     def judge(self, claim: ClaimSpec, sentence: str, context: str | None = None) -> Judgement:
-        if "Pentagon" in sentence and FailsTwice.remaining > 0:
-            FailsTwice.remaining -= 1
+        if "Pentagon" in sentence and FailsOnce.remaining > 0:
+            FailsOnce.remaining -= 1
             raise RuntimeError("engine crashed")
         return super().judge(claim, sentence, context)
 
@@ -36,9 +39,9 @@ def count(app: Any, model: Any) -> int:
 
 
 def test_a_failure_inside_an_item_rolls_it_back_and_the_next_pass_stores_it_once(workdir: Path) -> None:
-    ENGINES["fails-twice"] = EngineKind(EngineOptions, lambda options: FailsTwice())
+    ENGINES["fails-once"] = EngineKind(EngineOptions, lambda options: FailsOnce())
     rules = workdir / "config" / "monitor.yaml"
-    rules.write_text(rules.read_text().replace("kind: semantic", "kind: fails-twice"))
+    rules.write_text(rules.read_text().replace("kind: semantic", "kind: fails-once"))
     app = build_app(Settings(config=rules, database_url=f"sqlite:///{workdir / 'm.db'}", notify_urls=[]))
     try:
         first = run_pass(app)
@@ -63,4 +66,39 @@ def test_a_failure_inside_an_item_rolls_it_back_and_the_next_pass_stores_it_once
         third = run_pass(app)
         assert third.alerts == 0 and third.dispatch.sent == 0
     finally:
-        del ENGINES["fails-twice"]
+        del ENGINES["fails-once"]
+        app.close()
+
+
+def test_a_write_that_fails_midway_is_rolled_back_and_stored_once_on_the_next_pass(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Storage fails after the article row was written (its verdict cannot be stored), in the batch and
+    again when the item is stored alone and retried: the article is rolled back with it."""
+    rules = workdir / "config" / "monitor.yaml"
+    rules.write_text(rules.read_text().replace("kind: semantic", "kind: rules"))
+    app = build_app(Settings(config=rules, database_url=f"sqlite:///{workdir / 'm.db'}", notify_urls=[]))
+    set_verdict = repo.set_verdict
+    failures = {"left": 3}  # the batch, the item alone, the item's one retry
+
+    def flaky(session: Any, *, article_id: int, **kwargs: Any) -> None:
+        if "Pentagon chief" in session.get(ArticleRow, article_id).text and failures["left"] > 0:
+            failures["left"] -= 1
+            raise OperationalError("UPDATE article_claims", {}, Exception("disk I/O error"))
+        set_verdict(session, article_id=article_id, **kwargs)
+
+    monkeypatch.setattr(repo, "set_verdict", flaky)
+    try:
+        first = run_pass(app)
+        assert failures["left"] == 0
+        assert first.failed == 1 and first.new_articles == 4
+        with app.sessions() as session:
+            texts = list(session.scalars(select(ArticleRow.text)))
+        assert len(texts) == 4 and not any("Pentagon chief" in t for t in texts)
+        second = run_pass(app)
+        assert second.failed == 0 and second.new_articles == 1 and second.unchanged == 4
+        assert count(app, ArticleRow) == 5
+        assert count(app, DeliveryRow) == count(app, AlertRow)
+        assert run_pass(app).alerts == 0
+    finally:
+        app.close()

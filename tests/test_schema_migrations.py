@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, text
 
 from monitor.store.db import current_revision, make_engine, upgrade
 from monitor.store.models import Base
-
-PG_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def assert_schema_matches_models(engine: Engine) -> None:
@@ -31,7 +26,7 @@ def test_sqlite_upgrade_creates_the_schema_in_wal_mode(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'm.db'}")
     upgrade(engine)
     upgrade(engine)  # idempotent
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     assert_schema_matches_models(engine)
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -39,23 +34,13 @@ def test_sqlite_upgrade_creates_the_schema_in_wal_mode(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def pg_engine() -> Iterator[Engine]:
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    schema = f"t_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc.orig}")
-    engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    engine = make_engine(pg_url)
     yield engine
     engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def test_postgres_upgrade_creates_the_same_schema(pg_engine: Engine) -> None:
     upgrade(pg_engine)
-    assert current_revision(pg_engine) == "0004"
+    assert current_revision(pg_engine) == "0005"
     assert_schema_matches_models(pg_engine)

@@ -17,9 +17,14 @@ from .conftest import Receiver
 CLAIM = "nk-troops-ukraine"
 
 
-def monitor(workdir: Path, *args: str, notify: str = "", code: int = 0) -> subprocess.CompletedProcess[str]:
+def monitor(
+    workdir: Path, *args: str, notify: str = "", code: int = 0, database: str = ""
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env |= {"MONITOR_DATABASE_URL": f"sqlite:///{workdir / 'data' / 'monitor.db'}", "COLUMNS": "200"}
+    env |= {
+        "MONITOR_DATABASE_URL": database or f"sqlite:///{workdir / 'data' / 'monitor.db'}",
+        "COLUMNS": "200",
+    }
     if notify:
         env["MONITOR_NOTIFY_URLS"] = notify
     result = subprocess.run(
@@ -67,6 +72,29 @@ def test_demo_finds_evidence_both_ways_and_alerts_once(workdir: Path, receiver: 
     second = monitor(workdir, "run", "--once", notify=receiver.url)
     assert "5 unchanged" in second.stdout and "0 new alert(s)" in second.stdout
     assert len(receiver.received) == len(messages)
+
+
+def test_the_demo_on_postgresql_stores_and_alerts_exactly_what_it_does_on_sqlite(
+    workdir: Path, pg_url: str, receiver: Receiver
+) -> None:
+    """The same migrations, queries and transactions on both databases: the same claims, evidence and
+    alerts, and a second run that finds everything unchanged."""
+    results = {}
+    for name, url in (("sqlite", ""), ("postgresql", pg_url)):
+        receiver.received.clear()
+        monitor(workdir, "run", "--once", notify=receiver.url, database=url)
+        again = monitor(workdir, "run", "--once", notify=receiver.url, database=url)
+        assert "5 unchanged" in again.stdout and "0 new alert(s)" in again.stdout
+        claims = json.loads(monitor(workdir, "claims", "--json", database=url).stdout)
+        rows = json.loads(monitor(workdir, "evidence", CLAIM, "--json", database=url).stdout)
+        found = sorted((r["stance"], r["sentence"], r["speaker"], r["source"], r["published"]) for r in rows)
+        results[name] = (
+            [(c["claim_id"], c["status"], c["confirm"], c["contradict"]) for c in claims],
+            found,
+            sorted(m["title"] for m in receiver.received),
+        )
+    assert results["postgresql"] == results["sqlite"]
+    assert results["sqlite"][0][0][1] == "confirmed" and len(results["sqlite"][2]) >= 4
 
 
 def test_demo_evidence_has_sentence_speaker_source_and_date(workdir: Path) -> None:

@@ -191,8 +191,11 @@ class Delivery(_Strict):
     backoff: float = 30.0
     max_backoff: float = 3600.0
     lease: float = 120.0
+    retry_every: float = Field(default=60.0, gt=0)
+    """How often `monitor run` sends the retries that are due and takes back the deliveries a stopped
+    worker left half-sent (after their `lease`)."""
 
-    @field_validator("backoff", "max_backoff", "lease", mode="before")
+    @field_validator("backoff", "max_backoff", "lease", "retry_every", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(value)

@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "alembic"
 
@@ -95,11 +95,29 @@ def alembic_config(engine: Engine) -> Any:
     return config
 
 
+MIGRATION_LOCK = 7_350_142_001
+"""The PostgreSQL advisory lock held while the schema is upgraded: workers starting together take
+turns, and the later ones find the schema already current."""
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to `revision` (idempotent)."""
+    """Bring the schema up to `revision` (idempotent; safe when several processes start at once)."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    config = alembic_config(engine)
+    if engine.dialect.name != "postgresql":
+        command.upgrade(config, revision)
+        return
+    with engine.connect() as connection:
+        connection.execute(select(func.pg_advisory_lock(MIGRATION_LOCK)))
+        connection.commit()
+        try:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+        finally:
+            connection.rollback()
+            connection.execute(select(func.pg_advisory_unlock(MIGRATION_LOCK)))
+            connection.commit()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -107,6 +125,35 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def _insert(session: Session, model: type[DeclarativeBase]) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model)
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(model)
+    raise NotImplementedError(f"databases supported: SQLite and PostgreSQL, not {dialect}")
+
+
+def insert_new(session: Session, model: type[DeclarativeBase], values: dict[str, Any], *, key: str) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING: the new row's id, or None when a row with this unique
+    `key` exists. The database arbitrates, so two workers writing the same row at once never both
+    succeed and neither fails."""
+    statement = _insert(session, model).values(**values).on_conflict_do_nothing(index_elements=[key])
+    return session.scalar(statement.returning(model.id))  # type: ignore[attr-defined]
+
+
+def insert_missing(
+    session: Session, model: type[DeclarativeBase], rows: list[dict[str, Any]], *, key: str
+) -> None:
+    """Insert the rows whose unique `key` is not stored yet (as `insert_new`, for many rows)."""
+    if rows:
+        session.execute(_insert(session, model).on_conflict_do_nothing(index_elements=[key]), rows)
 
 
 @contextmanager

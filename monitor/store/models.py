@@ -63,9 +63,12 @@ class Base(DeclarativeBase):
 
 
 class SourceRow(Base):
-    """A source and its polling state: validators for conditional GET, health, and when it is due."""
+    """A source and its polling state: validators for conditional GET, health, when it is due, and the
+    lease of the worker polling it now (monitor.store.leases): `lease_owner` holds it until
+    `lease_until`; an expired lease is a dead worker's, and any worker takes the source over."""
 
     __tablename__ = "sources"
+    __table_args__ = (Index("ix_sources_next_check_at", "next_check_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(50))
@@ -81,6 +84,10 @@ class SourceRow(Base):
     consecutive_failures: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     health_alerted: Mapped[bool] = mapped_column(default=False)
+    poll_requested: Mapped[bool] = mapped_column(default=False)
+    """A poll was asked for before the source is due (a file arrived in a watched folder)."""
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -106,7 +113,7 @@ class ArticleRow(Base):
     title: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
-    url_key: Mapped[str | None] = mapped_column(String(1000), index=True)
+    url_key: Mapped[str | None] = mapped_column(String(1000), index=True, unique=True)
     outlet: Mapped[str | None] = mapped_column(String(300))
     author: Mapped[str | None] = mapped_column(String(300))
     published_at: Mapped[datetime] = mapped_column(index=True)

@@ -18,6 +18,7 @@ from monitor.dates import as_utc
 from monitor.domain import Article, ClaimStatus, Evidence, Stance
 from monitor.notify.targets import Planned
 from monitor.statements import LedgerEntry
+from monitor.store.db import insert_missing, insert_new
 from monitor.store.models import (
     AlertRow,
     ArticleClaimRow,
@@ -34,26 +35,6 @@ from monitor.store.models import (
     StorySignatureRow,
     utcnow,
 )
-
-
-def source_row(session: Session, *, name: str, kind: str, configured_url: str | None) -> SourceRow:
-    """The source's row, created on first use. When the configured URL changed, the stored URL and
-    validators are reset (the user pointed the source elsewhere)."""
-    row = session.scalar(select(SourceRow).where(SourceRow.name == name))
-    if row is None:
-        row = SourceRow(name=name, kind=kind, url=configured_url, configured_url=configured_url)
-        session.add(row)
-        session.flush()
-    elif row.configured_url != configured_url or row.kind != kind:
-        row.kind, row.configured_url, row.url = kind, configured_url, configured_url
-        row.etag = row.last_modified = None
-    return row
-
-
-def source_due(session: Session, *, name: str, now: datetime) -> bool:
-    """False while the source is backing off or paused by Retry-After."""
-    due = session.scalar(select(SourceRow.next_check_at).where(SourceRow.name == name))
-    return due is None or due <= now
 
 
 def item_states(
@@ -142,14 +123,25 @@ def replace_article(
 
 
 def sync_claims(session: Session, *, claims: Sequence[Claim]) -> None:
-    """Create rows for new claims and keep their text current."""
-    existing = {row.id: row for row in session.scalars(select(ClaimRow))}
-    for claim in claims:
-        row = existing.get(claim.id)
-        if row is None:
-            session.add(ClaimRow(id=claim.id, text=claim.claim))
-        elif row.text != claim.claim:
-            row.text, row.updated_at = claim.claim, utcnow()
+    """Create rows for new claims and keep their text current (several workers may start at once: the
+    database keeps the first row of each claim)."""
+    insert_missing(session, ClaimRow, [{"id": c.id, "text": c.claim} for c in claims], key="id")
+    texts = {c.id: c.claim for c in claims}
+    for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(sorted(texts))).order_by(ClaimRow.id)):
+        if row.text != texts[row.id]:
+            row.text, row.updated_at = texts[row.id], utcnow()
+
+
+def lock_claims(session: Session, *, claim_ids: Iterable[str]) -> None:
+    """Lock these claims' rows until the transaction ends (PostgreSQL: SELECT ... FOR UPDATE), so that
+    workers storing evidence for one claim take turns replaying its ledger and writing its status and
+    alerts. Always in id order: two workers locking overlapping sets never deadlock. On SQLite the
+    transaction already holds the database's write lock."""
+    ids = sorted(set(claim_ids))
+    if ids and session.get_bind().dialect.name != "sqlite":
+        session.execute(
+            select(ClaimRow.id).where(ClaimRow.id.in_(ids)).order_by(ClaimRow.id).with_for_update()
+        )
 
 
 def add_evidence(
@@ -308,27 +300,33 @@ def change_status(
 def add_alert(
     session: Session, *, draft: AlertDraft, article_id: int | None, deliveries: Sequence[Planned]
 ) -> int | None:
-    """Write the alert and its planned deliveries (pending); None if the alert already exists."""
-    if session.scalar(select(AlertRow.id).where(AlertRow.dedupe_key == draft.dedupe_key)) is not None:
-        return None
-    row = AlertRow(
-        dedupe_key=draft.dedupe_key,
-        event=draft.event.value,
-        claim_id=draft.claim_id,
-        source_name=draft.payload.get("source") if draft.claim_id is None else None,
-        article_id=article_id,
-        confidence=draft.confidence,
-        title=draft.title,
-        body=draft.body,
-        payload=draft.payload,
+    """Write the alert and its planned deliveries (pending); None if the alert already exists (its
+    unique dedupe key decides, also between workers writing it at the same moment)."""
+    alert_id: int | None = insert_new(
+        session,
+        AlertRow,
+        {
+            "dedupe_key": draft.dedupe_key,
+            "event": draft.event.value,
+            "claim_id": draft.claim_id,
+            "source_name": draft.payload.get("source") if draft.claim_id is None else None,
+            "article_id": article_id,
+            "confidence": draft.confidence,
+            "title": draft.title,
+            "body": draft.body,
+            "payload": draft.payload,
+        },
+        key="dedupe_key",
     )
-    session.add(row)
-    session.flush()
+    if alert_id is None:
+        return None
     for planned in deliveries:
         session.add(
-            DeliveryRow(alert_id=row.id, route=planned.target, due_at=planned.due_at, group_key=planned.group)
+            DeliveryRow(
+                alert_id=alert_id, route=planned.target, due_at=planned.due_at, group_key=planned.group
+            )
         )
-    return row.id
+    return alert_id
 
 
 # Read models for the CLI's --json and the web API (monitor/web/schemas.py): stable field names.
