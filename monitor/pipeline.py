@@ -280,7 +280,7 @@ def _handle_items(
                 log.warning("source=%s item=%s skipped: %s", source, entry.key, entry.reason)
             else:
                 offered.append(entry)
-        with app.sessions() as session:
+        with app.read_sessions() as session:  # a read: on SQLite it takes no write lock
             known = repo.item_states(session, source_id=source_id, keys=[i.key for i in offered])
         work = []
         for item in offered:
