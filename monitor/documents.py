@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import yaml
 from charset_normalizer import from_bytes
 
 from monitor.dates import MARKER, parse_date
+from monitor.feeds import UNICODE_BOMS
+from monitor.safe_yaml import YamlProblem, parse_yaml
 from monitor.sources.base import UnreadableItem
 
 
@@ -31,9 +32,20 @@ class Parsed:
 
 
 def decode(data: bytes) -> str:
-    """Bytes to text: UTF-8 first, else the encoding charset-normalizer is confident about."""
-    if b"\x00" in data[:8192]:
-        raise UnreadableItem("binary file (contains NUL bytes)")
+    """Bytes to text: UTF-16 or UTF-32 when a byte order mark says so (as Windows editors save
+    "Unicode"), else UTF-8, else the encoding charset-normalizer is confident about. Otherwise a NUL
+    byte anywhere means a binary file: no other text encoding uses it."""
+    for bom, encoding in UNICODE_BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise UnreadableItem(f"not text: invalid {encoding.upper()} at byte {exc.start}") from exc
+            if "\x00" in text:
+                raise UnreadableItem("binary file (contains NUL characters)")
+            return text
+    if b"\x00" in data:
+        raise UnreadableItem("binary file (contains NUL bytes; UTF-16 text needs a byte order mark)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -105,9 +117,10 @@ def _markdown(text: str) -> Parsed:
     front = _FRONT_MATTER.match(text)
     if front:
         try:
-            loaded = yaml.safe_load(front.group(1))
-        except yaml.YAMLError as exc:
-            raise UnreadableItem(f"invalid front matter: {exc}") from exc
+            loaded, _ = parse_yaml(front.group(1))
+        except YamlProblem as exc:
+            where = f" (line {exc.line + 1})" if exc.line else ""  # the file's line 1 is the "---"
+            raise UnreadableItem(f"invalid front matter{where}: {exc.message}") from exc
         meta = loaded if isinstance(loaded, dict) else {}
         text = text[front.end() :]
     plain = _plain(_MD_HEADING.sub("", _MD_LINK.sub(r"\1", text)))

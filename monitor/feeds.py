@@ -18,9 +18,12 @@ What is read, per entry (`FeedEntry`):
   as both specifications say. RSS channel-level people (`managingEditor`) are not article authors.
 
 XML feeds are read by feedparser, from an in-memory stream only: it never fetches a URL or opens a
-file. Its encoding detection (HTTP charset, XML declaration, UTF-8, windows-1252) decides how bytes
-become text. Malformed XML is read again by feedparser's forgiving parser; whatever entries that
-recovers are kept, and `ParsedFeed.problem` says what was wrong, for logs. A missing or non-XML
+file. A document whose DTD declares entities other than character references is refused (FeedError),
+so no external entity (XXE) is resolved and no entity bomb expanded; see `_refuse_entity_declarations`.
+A byte order mark decides how bytes become text (UTF-16, UTF-32), else feedparser's encoding detection
+(HTTP charset, XML declaration, UTF-8, windows-1252). Malformed XML is read again by feedparser's
+forgiving parser; whatever entries that recovers are kept, and `ParsedFeed.problem` says what was
+wrong, for logs. A missing or non-XML
 content type and an HTTP charset the document overrides are normal on the web and not reported.
 
 JSON Feed (https://jsonfeed.org/version/1.1, and 1.0) is recognised by an `application/feed+json` or
@@ -33,6 +36,7 @@ no entries is valid and gives an empty list.
 
 from __future__ import annotations
 
+import codecs
 import html
 import io
 import json
@@ -101,12 +105,15 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
 def _xml_feed(data: bytes, *, url: str, content_type: str | None) -> ParsedFeed:
     # A 50 ms import, paid only by processes that read feeds.
     import feedparser
+    import feedparser.encodings  # type: ignore[import-untyped]
 
     # A stream, never bytes or str: feedparser reads a bytes argument that names an existing local
     # file from disk, and fetches a str that looks like a URL. No content-location either: feedparser
     # would resolve permalink GUIDs against it, and a GUID must not change when the feed URL does;
     # links are resolved against the feed URL below instead.
+    data, content_type = _transcode_by_bom(data, content_type)
     headers = {"content-type": content_type} if content_type else {}
+    _refuse_entity_declarations(feedparser.encodings.convert_to_utf8(headers, data, {}))
     result: Any = feedparser.parse(io.BytesIO(data), response_headers=headers)
     problem = (
         _problem(result.get("bozo_exception"), declared=_has_declaration(data))
@@ -127,6 +134,62 @@ def _xml_feed(data: bytes, *, url: str, content_type: str | None) -> ParsedFeed:
         if problem is not None:
             raise FeedError(f"{problem}; no entries could be read")
     return ParsedFeed(title=_title(feed.get("title")) or None, entries=entries, problem=problem)
+
+
+UNICODE_BOMS = (
+    # (byte order mark, encoding), for XML feeds here and for files in monitor.documents
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE, whose BOM starts the same way
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _transcode_by_bom(data: bytes, content_type: str | None) -> tuple[bytes, str | None]:
+    """A UTF-16 or UTF-32 body with a byte order mark as UTF-8, labelled so. The mark is enough for XML
+    (no encoding declaration needed), but feedparser prefers the HTTP type's default (UTF-8, under
+    which UTF-16 bytes decode to text full of NULs) and then reads nothing."""
+    for bom, encoding in UNICODE_BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError:
+                return data, content_type  # feedparser's detection says what is wrong
+            return text.encode(), "application/xml; charset=utf-8"
+    return data, content_type
+
+
+_DOCTYPE = b"<!DOCTYPE"
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY\s+(?:%\s*)?([^\s>]{0,40})")
+_CHARACTER_ENTITY = re.compile(rb"""<!ENTITY\s+[^\s%>]+\s+(["'])&#(?:[0-9]{1,7}|x[0-9a-fA-F]{1,6});\1\s*>""")
+
+
+def _refuse_entity_declarations(utf8: bytes) -> None:
+    """Raise FeedError when the document's DTD declares an entity other than a character reference
+    (`<!ENTITY nbsp "&#160;">`, which real feeds use). `utf8` is the body as feedparser's parsers
+    will see it (after its encoding detection), so no encoding hides a declaration.
+
+    Neither of feedparser's parsers can be configured to be safe here. Its SAX parser (expat) has
+    external entities switched off, so no file or URL is read (XXE), and expat >= 2.4 stops a "billion
+    laughs" by its amplification limit; but feedparser then reads the document again with its loose
+    parser, which expands every entity whose text has no "&" as often as it is referenced: one 100 kB
+    entity referenced 10,000 times made a 1 GB title in 30 s. defusedxml would guard only the first
+    parser. A feed that needs its own entities is vanishingly rare; one that declares them is refused.
+    """
+    start = utf8.find(_DOCTYPE)
+    if start < 0:
+        return
+    refused = [
+        match.group(1).decode("utf-8", "replace") or "?"
+        for match in _ENTITY_DECLARATION.finditer(utf8, start)
+        if not _CHARACTER_ENTITY.match(utf8, match.start())
+    ]
+    if refused:
+        names = ", ".join(refused[:3]) + (f" and {len(refused) - 3} more" if len(refused) > 3 else "")
+        raise FeedError(
+            f"refused: the DTD declares entities ({names}) that could read files or expand without "
+            "limit (XXE, entity bomb)"
+        )
 
 
 def _has_declaration(data: bytes) -> bool:
@@ -459,7 +522,7 @@ def _plain_paragraphs(text: str) -> str:
     collapses to one space (feeds hard-wrap their text inside the XML)."""
     paragraphs: list[str] = []
     words: list[str] = []
-    for line in text.splitlines():
+    for line in _CONTROL.sub("", text).splitlines():
         if line.strip():
             words.extend(line.split())
         elif words:

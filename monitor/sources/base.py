@@ -7,9 +7,11 @@ the next poll sees the same items again, and they are then unchanged.
 
 from __future__ import annotations
 
+import hashlib
+import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -32,6 +34,68 @@ class SourceError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+
+
+MAX_KEY_LENGTH = 1000
+"""The longest item key the store keeps (`source_items.key`, `articles.source_key`)."""
+
+
+def item_key(key: str, *, reserve: int = 0) -> str:
+    """`key` as an item key any database stores and any log line shows on one line: control characters
+    (NUL, a newline, ESC) are written as `\\xNN` and lone surrogates (JSON allows them) as `\\udNNN`;
+    a key longer than MAX_KEY_LENGTH - `reserve` characters becomes its start and a hash of all of it,
+    still stable, unique and readable (a hostile feed's megabyte GUID, a deeply nested path)."""
+    text = "".join(_escaped(c) for c in key)
+    limit = MAX_KEY_LENGTH - reserve
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return f"{text[: limit - len(digest) - 3]}...{digest}"
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if code < 0x20 or 0x7F <= code < 0xA0:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if 0xD800 <= code < 0xE000 else char
+
+
+MAX_TITLE_LENGTH = 2000
+MAX_URL_LENGTH = 1000
+"""Also the longest URL identity the store indexes (`articles.url_key`)."""
+MAX_NAME_LENGTH = 300
+"""The longest author or outlet name the store keeps."""
+
+
+def checked(document: RawDocument) -> RawDocument:
+    """`document` if its fields fit the store; raises UnreadableItem naming the field otherwise (a
+    hostile feed's megabyte title). What no database can store as text is dropped from the fields:
+    NUL characters (PostgreSQL refuses them) and lone surrogates (not UTF-8) become nothing and U+FFFD."""
+    for name, value, limit in (
+        ("title", document.title, MAX_TITLE_LENGTH),
+        ("link", document.url, MAX_URL_LENGTH),
+        ("author", document.author, MAX_NAME_LENGTH),
+        ("outlet", document.outlet, MAX_NAME_LENGTH),
+    ):
+        if value is not None and len(value) > limit:
+            raise UnreadableItem(f"{name} longer than {limit} characters ({len(value)})")
+    return replace(
+        document,
+        title=_storable(document.title),
+        text=_storable(document.text),
+        url=_storable(document.url),
+        author=_storable(document.author),
+        outlet=_storable(document.outlet),
+    )
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value: str | None) -> Any:
+    if value is None:
+        return None
+    return _UNSTORABLE.sub(lambda m: "" if m.group() == "\0" else "\ufffd", value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +146,23 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
 
+MAX_DURATION = 3650 * 86400.0
+"""Ten years: longer durations (and .inf, .nan) would overflow the scheduler's date arithmetic."""
+
+
 def parse_duration(value: Any) -> float:
-    """Seconds from a number or a string such as "90", "30s", "15m", "2h", "1d"; raises ValueError."""
+    """Seconds from a number or a string such as "90", "30s", "15m", "2h", "1d", at most ten years;
+    raises ValueError."""
+    seconds = None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str) and (match := _DURATION.match(value)):
-        return float(match.group(1)) * _UNIT[match.group(2)]
-    raise ValueError("expected seconds or a duration such as 30s, 15m, 2h, 1d")
+        seconds = value if math.isnan(value) or abs(value) <= MAX_DURATION else math.inf  # 10**400
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = float(match.group(1)) * _UNIT[match.group(2)]
+    if seconds is None or math.isnan(seconds):
+        raise ValueError("expected seconds or a duration such as 30s, 15m, 2h, 1d")
+    if abs(seconds) > MAX_DURATION:
+        raise ValueError("must be at most ten years (3650d)")
+    return float(seconds)
 
 
 class SourceOptions(BaseModel):

@@ -29,6 +29,7 @@ from pydantic import field_validator
 from monitor.domain import RawDocument
 from monitor.feeds import FeedEntry, FeedError, parse_feed
 from monitor.fetch import Fetcher, FetchError, Validators
+from monitor.sources import base
 from monitor.sources.base import Item, Poll, Source, SourceError, SourceOptions, SourceState
 from monitor.urls import url_identity
 
@@ -55,13 +56,19 @@ class FeedOptions(SourceOptions):
         return FeedSource(self, fetcher)
 
 
+MAX_ENTRIES = 1000
+"""Entries read per poll, in document order (newest first in practice): a feed within the size limit
+can still list 100,000 entries, each of which would become an article to analyse."""
+
+
 def entry_key(entry: FeedEntry) -> str:
-    """GUID, else canonical link, else a hash of title and text."""
+    """GUID, else canonical link, else a hash of title and text; printable and bounded (`item_key`)."""
     if entry.guid:
-        return f"guid:{entry.guid}"
+        return base.item_key(f"guid:{entry.guid}")
     if entry.link:
-        return f"url:{url_identity(entry.link)}"
-    return "hash:" + hashlib.sha256(f"{entry.title}\n{entry.text}".encode()).hexdigest()[:32]
+        return base.item_key(f"url:{url_identity(entry.link)}")
+    text = f"{entry.title}\n{entry.text}".encode("utf-8", "surrogatepass")
+    return "hash:" + hashlib.sha256(text).hexdigest()[:32]
 
 
 class FeedSource:
@@ -91,7 +98,11 @@ class FeedSource:
         except FeedError as exc:
             raise SourceError(f"unreadable feed: {exc}") from exc
         outlet = self.options.outlet or feed.title
-        return Poll(items=self._items(feed.entries, outlet), state=new_state, note=feed.problem)
+        notes = [feed.problem] if feed.problem else []
+        if len(feed.entries) > MAX_ENTRIES:
+            notes.append(f"{len(feed.entries)} entries; only the first {MAX_ENTRIES} are read")
+        items = self._items(feed.entries[:MAX_ENTRIES], outlet)
+        return Poll(items=items, state=new_state, note="; ".join(notes) or None)
 
     def _items(self, entries: list[FeedEntry], outlet: str | None) -> Iterator[Item]:
         seen: set[str] = set()
@@ -101,7 +112,8 @@ class FeedSource:
             if key in seen:
                 continue
             seen.add(key)
-            digest = hashlib.sha256(f"{entry.title}\n{entry.text}\n{entry.link}".encode()).hexdigest()
+            content = f"{entry.title}\n{entry.text}\n{entry.link}".encode("utf-8", "surrogatepass")
+            digest = hashlib.sha256(content).hexdigest()
             yield Item(key, digest, partial(self._read, entry, key, digest, outlet, observed))
 
     def _read(
@@ -111,18 +123,20 @@ class FeedSource:
         if self.options.full_text and entry.summary_only and entry.link:
             text = self._full_text(entry.link) or text
         return [
-            RawDocument(
-                source=self.name,
-                key=key,
-                content_hash=digest,
-                title=entry.title,
-                text=text,
-                observed=observed,
-                url=entry.link,
-                outlet=outlet,
-                author=entry.author,
-                published=entry.published,
-                date_origin="feed" if entry.published else "unknown",
+            base.checked(
+                RawDocument(
+                    source=self.name,
+                    key=key,
+                    content_hash=digest,
+                    title=entry.title,
+                    text=text,
+                    observed=observed,
+                    url=entry.link,
+                    outlet=outlet,
+                    author=entry.author,
+                    published=entry.published,
+                    date_origin="feed" if entry.published else "unknown",
+                )
             )
         ]
 

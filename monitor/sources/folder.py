@@ -9,12 +9,17 @@
         interval: 60s           # the rescan safety net; `monitor run` also picks up new files at once
 
 Each file is identified by its path and the hash of its bytes: it is read once, and read again when
-its content changes. Unreadable or binary files are skipped with the reason logged and counted.
+its content changes. Unreadable or binary files are skipped with the reason logged and counted: a file
+that vanished or cannot be opened, a symlink loop, a FIFO, socket or device with a matching name (never
+opened for a blocking read), a file over 20 MB. A file name that is not valid UTF-8 or holds control
+characters is keyed with those bytes and characters written as `\\xNN`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
@@ -25,6 +30,7 @@ from pydantic import ValidationInfo, field_validator
 
 from monitor import documents
 from monitor.domain import RawDocument
+from monitor.sources import base
 from monitor.sources.base import Failure, Item, Poll, Source, SourceError, SourceOptions, SourceState
 
 if TYPE_CHECKING:
@@ -81,37 +87,91 @@ class FolderSource:
         for pattern in self.options.patterns:
             paths.update(root.rglob(pattern) if self.options.recursive else root.glob(pattern))
         for path in sorted(paths):
-            if path.is_dir() or any(part.startswith(".") for part in path.relative_to(root).parts):
-                continue
-            key = str(path.relative_to(root))
+            relative = path.relative_to(root)
+            if path.is_dir() or any(part.startswith(".") for part in relative.parts):
+                continue  # a folder named like a file is listed, not read; its files are
+            key = file_key(str(relative))
             try:
-                size = path.stat().st_size
-                if size > MAX_FILE_BYTES:
-                    yield Failure(key, f"file too large ({size} bytes; limit {MAX_FILE_BYTES})")
-                    continue
-                data = path.read_bytes()
-                observed = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-            except OSError as exc:
-                yield Failure(key, f"cannot read file: {exc.strerror or exc}")
+                data, observed = read_file(path, MAX_FILE_BYTES)
+            except _Skip as skip:
+                yield Failure(key, str(skip))
                 continue
             digest = hashlib.sha256(data).hexdigest()
-            yield Item(key, digest, partial(self._read, key, digest, data, observed))
+            yield Item(key, digest, partial(self._read, path.name, key, digest, data, observed))
 
-    def _read(self, key: str, digest: str, data: bytes, observed: datetime) -> list[RawDocument]:
-        parsed = documents.parse(key, data)
+    def _read(self, name: str, key: str, digest: str, data: bytes, observed: datetime) -> list[RawDocument]:
+        parsed = documents.parse(name, data)  # by the name's suffix: a long key ends in a hash
         return [
-            RawDocument(
-                source=self.name,
-                key=key if len(parsed) == 1 else f"{key}#{i}",
-                content_hash=digest,
-                title=doc.title,
-                text=doc.body,
-                observed=observed,
-                url=doc.url,
-                outlet=doc.outlet or self.options.outlet,
-                author=doc.author,
-                published=doc.published,
-                date_origin=doc.date_origin,
+            base.checked(
+                RawDocument(
+                    source=self.name,
+                    key=key if len(parsed) == 1 else f"{key}#{i}",  # file_key leaves room for "#i"
+                    content_hash=digest,
+                    title=doc.title,
+                    text=doc.body,
+                    observed=observed,
+                    url=doc.url,
+                    outlet=doc.outlet or self.options.outlet,
+                    author=doc.author,
+                    published=doc.published,
+                    date_origin=doc.date_origin,
+                )
             )
             for i, doc in enumerate(parsed)
         ]
+
+
+class _Skip(Exception):
+    """A file that is listed but not read; the message is the reason."""
+
+
+_FILE_KINDS = {
+    stat.S_IFDIR: "a directory",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
+def read_file(path: Path, limit: int) -> tuple[bytes, datetime]:
+    """The bytes and modification time of the regular file at `path` (symlinks followed), read through
+    one file descriptor, so a file replaced between the listing and the read is read whole or not at
+    all. Raises _Skip with the reason: cannot be opened (vanished, no permission, symlink loop), not a
+    regular file, or more than `limit` bytes (also when it grows while being read).
+
+    Opened non-blocking: opening a FIFO for reading would otherwise wait for a writer forever.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise _Skip(f"cannot read file: {exc.strerror or exc}") from exc
+    with open(fd, "rb") as file:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                kind = _FILE_KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
+                raise _Skip(f"not a regular file: {kind}")
+            if info.st_size > limit:
+                raise _Skip(f"file too large ({info.st_size} bytes; limit {limit})")
+            data = file.read(limit + 1)
+        except OSError as exc:
+            raise _Skip(f"cannot read file: {exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise _Skip(f"file too large (grew past {limit} bytes while being read)")
+    return data, datetime.fromtimestamp(info.st_mtime, UTC)
+
+
+_MULTI_DOCUMENT_SUFFIX = len("#1234567")
+"""Room left in a key for the "#i" of each article of a JSON list (a 20 MB file holds fewer than 2
+million of them)."""
+
+
+def file_key(relative: str) -> str:
+    """A file's item key: its path relative to the folder, made printable by `item_key`. Bytes of the
+    name that are not UTF-8 (which Python hands over as surrogate escapes) are written as `\\xNN`, as
+    are control characters (a newline, a tab, ESC). The same name always gives the same key.
+    """
+    raw = relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return base.item_key(raw, reserve=_MULTI_DOCUMENT_SUFFIX)

@@ -1,0 +1,128 @@
+"""Read YAML safely (the rules file, Markdown front matter): hostile or broken text is a `YamlProblem`
+with a line, never a crash or a hang.
+
+PyYAML's SafeLoader constructs no Python objects, but on its own it still lets some input through as
+unhandled exceptions or unbounded work, each refused here with the line it is on:
+
+- bytes that are not UTF-8, and characters YAML does not allow (NUL, other control characters);
+- a scalar its constructor cannot build (`2024-13-01`, `!!int abc`, an integer of 5,000 digits raise
+  ValueError, not a YAML error);
+- nesting deeper than MAX_DEPTH (the composer recurses: ten thousand `[` end in RecursionError);
+- anchors and aliases that expand to more than MAX_NODES nodes (a "billion laughs" document is small,
+  yet walking or validating what it stands for never ends).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_DEPTH = 100
+"""Collections nested deeper than this are refused; a rules file needs fewer than ten levels."""
+MAX_NODES = 100_000
+"""The most nodes a rules file may stand for once its aliases are expanded."""
+
+
+class YamlProblem(Exception):
+    """The rules file cannot be read as YAML; `line` (1-based) when known, `message` for people."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose scalar constructors fail as YAML errors that say where."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError, TypeError, AttributeError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read the value {_short(node)}: {exc}", node.start_mark
+            ) from exc
+
+
+def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """The file's data and its node tree (for line numbers). Raises OSError if it cannot be opened,
+    YamlProblem if it is not safe, readable YAML."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise YamlProblem(line, f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded") from exc
+    return parse_yaml(text)
+
+
+def parse_yaml(text: str) -> tuple[Any, yaml.Node | None]:
+    """The data of the YAML document `text` and its node tree; raises YamlProblem."""
+    try:
+        _check_depth(text)
+        root = yaml.compose(text, Loader=_Loader)
+        _check_size(root)
+        data = yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
+    except yaml.YAMLError as exc:
+        raise YamlProblem(_line(exc, text), f"invalid YAML: {_reason(exc)}") from exc
+    return data, root
+
+
+def _check_depth(text: str) -> None:
+    """Refuse deep nesting before the (recursive) composer sees it; the parser itself is iterative."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise YamlProblem(line, f"invalid YAML: nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _check_size(root: yaml.Node | None) -> None:
+    """Refuse a document whose aliases stand for more than MAX_NODES nodes (each shared node is
+    counted once per use, as everything after this step would walk it; memoised, so linear)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(size(key) + size(value) for key, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        sizes[id(node)] = total
+        if total > MAX_NODES:
+            raise YamlProblem(
+                node.start_mark.line + 1,
+                f"invalid YAML: its anchors and aliases stand for more than {MAX_NODES} values",
+            )
+        return total
+
+    if root is not None:
+        size(root)
+
+
+def _line(exc: yaml.YAMLError, text: str) -> int | None:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is not None:
+        return int(mark.line) + 1
+    position = getattr(exc, "position", None)  # yaml.reader.ReaderError: a character YAML forbids
+    return text.count("\n", 0, position) + 1 if isinstance(position, int) else None
+
+
+def _reason(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"character U+{exc.character:04X} is not allowed in YAML"
+    return " ".join(str(getattr(exc, "problem", None) or exc).split())
+
+
+def _short(node: yaml.Node) -> str:
+    value = str(node.value)
+    return repr(value if len(value) <= 40 else value[:37] + "...")
