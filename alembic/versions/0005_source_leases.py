@@ -19,9 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("sources") as batch:
-        batch.add_column(
-            sa.Column("poll_requested", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+        batch.add_column(sa.Column("poll_requested", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("lease_owner", sa.String(length=200), nullable=True))
         batch.add_column(sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))
         batch.create_index("ix_sources_next_check_at", ["next_check_at"], unique=False)
