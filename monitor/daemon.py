@@ -89,6 +89,7 @@ class Daemon:
             IntervalTrigger(seconds=self.app.rules.polling.tick),
             id="claim",
             next_run_time=datetime.now().astimezone(),
+            max_instances=2,  # a wake-up during a claim starts a second run, which asks the first to go again
         )
         self._scheduler.add_job(
             self._retry_deliveries,

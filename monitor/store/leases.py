@@ -187,7 +187,7 @@ class LeaseKeeper:
         self.sessions = sessions
         self.owner = owner
         self.ttl = ttl
-        self._held: dict[int, int] = {}
+        self._held: set[int] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -196,7 +196,7 @@ class LeaseKeeper:
     def hold(self, source_id: int) -> Iterator[None]:
         """Keep the lease on `source_id` renewed for the duration of the block."""
         with self._lock:
-            self._held[source_id] = self._held.get(source_id, 0) + 1
+            self._held.add(source_id)  # a worker polls a leased source once at a time
             if self._thread is None and not self._stop.is_set():
                 self._thread = threading.Thread(target=self._run, name="leases", daemon=True)
                 self._thread.start()
@@ -204,9 +204,7 @@ class LeaseKeeper:
             yield
         finally:
             with self._lock:
-                self._held[source_id] -= 1
-                if not self._held[source_id]:
-                    del self._held[source_id]
+                self._held.discard(source_id)
 
     def renew_now(self) -> int:
         with self._lock:
