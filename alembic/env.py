@@ -18,7 +18,7 @@ def _engine() -> Engine:
     given = config.attributes.get("engine")
     if isinstance(given, Engine):
         return given
-    from monitor.settings import Settings
+    from monitor.config.settings import Settings
     from monitor.store.db import make_engine
 
     return make_engine(config.get_main_option("sqlalchemy.url") or Settings().database_url)

@@ -7,7 +7,7 @@ Run on its own it checks the corpus and prints: words per article; how many arti
 (5%: article `i` is relevant when `i % 20 == 0`, and then concerns claim `(i // 20) % 20`); how many the
 `rules` engine finds evidence in, by claim, and how many irrelevant articles name an entity of a claim
 (must be 0); distinct fingerprints (must equal the articles); and near-duplicate detection on all of
-them (`monitor.stories.cluster`: must find no story of two articles), with the mean and maximum exact
+them (`monitor.ledger.stories.cluster`: must find no story of two articles), with the mean and maximum exact
 Jaccard similarity of 5-shingles between articles. `--show N` prints the first N relevant articles.
 
 The corpus. Article `i` depends only on `--seed` and `i` (its own random generator), so a feed server
@@ -548,14 +548,14 @@ def common_arguments(parser: argparse.ArgumentParser) -> None:
 def check(articles: int, seed: int, show: int) -> None:
     import tempfile
 
-    from monitor.analyze import Analyzer
-    from monitor.article import to_article
-    from monitor.config import load_rules
-    from monitor.dedupe import fingerprint
+    from monitor.analysis.analyzer import Analyzer
+    from monitor.analysis.match import ClaimMatcher
+    from monitor.analysis.stance import build_engine
+    from monitor.config.rules import load_rules
     from monitor.domain import RawDocument
-    from monitor.match import ClaimMatcher
-    from monitor.stance import build_engine
-    from monitor.stories import cluster, shingles
+    from monitor.ingest.article import to_article
+    from monitor.ingest.dedupe import fingerprint
+    from monitor.ledger.stories import cluster, shingles
 
     started = time.perf_counter()
     corpus = [article(seed, i) for i in range(articles)]
@@ -564,7 +564,7 @@ def check(articles: int, seed: int, show: int) -> None:
         path = Path(tmp, "rules.yaml")
         path.write_text(rules_yaml(folder_source(Path(tmp)), engine="rules"))
         rules = load_rules(path)
-    analyzer = Analyzer(rules, build_engine("rules", {}))
+    analyzer = Analyzer(rules.topics, rules.claims, build_engine("rules", {}))
     matchers = [ClaimMatcher(c.spec()) for c in rules.claims]
     found: Counter[str] = Counter()
     stray = 0

@@ -72,8 +72,8 @@ def child(spec: dict[str, Any]) -> None:
     from sqlalchemy import distinct, func, select
 
     from monitor.app import build_app
+    from monitor.config.settings import Settings
     from monitor.pipeline import run_pass
-    from monitor.settings import Settings
     from monitor.store.models import ArticleClaimRow
 
     settings = Settings(

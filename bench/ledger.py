@@ -20,9 +20,9 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from monitor.domain import Stance
-from monitor.ledger import Policy, replay
-from monitor.speakers import SpeakerResolver
-from monitor.statements import LedgerEntry, link_statements, source_name
+from monitor.ledger.claim_ledger import Policy, replay
+from monitor.ledger.identities import SpeakerResolver
+from monitor.ledger.statements import LedgerEntry, link_statements, source_name
 
 
 def generate(n: int, sources: int, rng: random.Random) -> list[LedgerEntry]:

@@ -65,8 +65,8 @@ def child(spec: dict[str, Any]) -> None:
     from sqlalchemy import func, select
 
     from monitor.app import build_app
+    from monitor.config.settings import Settings
     from monitor.pipeline import run_pass
-    from monitor.settings import Settings
     from monitor.store.models import ArticleRow
 
     settings = Settings(config=Path(spec["rules"]), database_url=spec["database_url"], notify_urls=[])

@@ -7,12 +7,12 @@
 Each engine is measured in its own subprocess (this script again, with `--one KIND`), so the model
 load and the peak RSS belong to that engine alone. Per engine:
 
-- build: the wall time of `monitor.stance.build_engine` (for `semantic`: importing torch and loading
+- build: the wall time of `monitor.analysis.stance.build_engine` (for `semantic`: importing torch and loading
   the MiniLM model; options from config/monitor.yaml when its `stance.kind` is that engine);
 - pairs/s: claim-article pairs judged exactly as `monitor eval` judges them (`judge_text` on
   `claim_from_text(...)`, grouped by body so per-body caching works). The pairs are those of bodies
   drawn at random (`--seed`, default 1) until `--n-pairs`, from `--pairs` joined with `--bodies`;
-- articles/s: the whole analyzer (`Analyzer(load_rules("config/monitor.yaml"), engine)`) on
+- articles/s: the whole analyzer (`Analyzer(rules.topics, rules.claims, engine)` on `config/monitor.yaml`) on
   `--n-articles` copies of the five seeds, read as the folder source reads them. "cached" cycles the
   seeds unchanged after one untimed pass, so the semantic engine's embedding cache (monitor/embeddings.py)
   answers every sentence; "cold" makes every sentence of every copy a new text by inserting an invisible
@@ -220,7 +220,7 @@ def parent(args: argparse.Namespace) -> None:
 def engine_options(
     kind: str, args: argparse.Namespace, rules_kind: str, rules_options: dict[str, Any]
 ) -> dict[str, Any]:
-    from monitor.config import StanceChoice
+    from monitor.config.rules import StanceChoice
     from monitor.evaluate import choose_engine
 
     _, options = choose_engine(kind, rules_kind, rules_options, StanceChoice().kind)
@@ -233,9 +233,9 @@ def engine_options(
 
 def seed_articles() -> list[Article]:
     """The five seeds, read as the folder source of config/monitor.yaml reads them."""
-    from monitor.article import to_article
-    from monitor.sources.base import Item, SourceState
-    from monitor.sources.folder import FolderOptions
+    from monitor.ingest.article import to_article
+    from monitor.ingest.sources.base import Item, SourceState
+    from monitor.ingest.sources.folder import FolderOptions
 
     source = FolderOptions(name="seeds", kind="folder", path=ROOT / "seeds").build()
     items = [item for item in source.poll(SourceState()).items if isinstance(item, Item)]
@@ -249,7 +249,7 @@ def tag(number: int) -> str:
 def cold_copy(article: Article, number: int) -> Article:
     """The article with every sentence made a new text: the copy number, in zero-width characters,
     after the sentence's last letter or digit (so words, punctuation and splitting are unchanged)."""
-    from monitor.sentences import split_sentences
+    from monitor.analysis.sentences import split_sentences
 
     text = article.text
     for sentence in reversed(split_sentences(text)):
@@ -261,10 +261,10 @@ def cold_copy(article: Article, number: int) -> Article:
 
 
 def child(kind: str, args: argparse.Namespace) -> None:
-    from monitor.analyze import Analyzer
-    from monitor.config import load_rules
+    from monitor.analysis.analyzer import Analyzer
+    from monitor.analysis.stance import build_engine
+    from monitor.config.rules import load_rules
     from monitor.evaluate import judge_pairs, load_bodies, load_pairs
-    from monitor.stance import build_engine
 
     rules = load_rules(ROOT / "config" / "monitor.yaml")
     options = engine_options(kind, args, rules.stance_kind, rules.stance_options)
@@ -292,7 +292,7 @@ def child(kind: str, args: argparse.Namespace) -> None:
     judge_pairs(engine, pairs, advance=advance)
     pair_seconds = time.perf_counter() - started
 
-    analyzer = Analyzer(rules, engine)
+    analyzer = Analyzer(rules.topics, rules.claims, engine)
     seeds = seed_articles()
     for article in seeds:  # untimed: warms the model and, for "cached", the embedding cache
         analyzer.analyze(article)

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from math import comb
 from typing import Any
 
-from monitor.stories import band_keys, cluster, same_story, shingles, signature
+from monitor.ledger.stories import band_keys, cluster, same_story, shingles, signature
 
 SYLLABLES = (
     "ka", "lo", "mi", "ren", "tas", "vor", "el", "an", "is", "um", "bra", "dis", "gen",

@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.analyze import Analyzer
-from monitor.config import Rules, load_rules
-from monitor.fetch import Fetcher, FetchLimits
+from monitor.analysis.analyzer import Analyzer
+from monitor.analysis.stance import build_engine
+from monitor.config.rules import Rules, load_rules
+from monitor.config.settings import Settings
+from monitor.ingest.fetch import Fetcher, FetchLimits
 from monitor.notify.console import register_console
 from monitor.notify.dispatch import Dispatcher, DispatchStats
 from monitor.notify.render import Renderer
 from monitor.notify.targets import Routed, resolve_routes
-from monitor.settings import Settings
-from monitor.stance import build_engine
 from monitor.store import leases
 from monitor.store.db import make_engine, unit_of_work, upgrade
 from monitor.tracking import Tracker
@@ -109,7 +109,7 @@ class App:
         from monitor.store import repository
 
         with unit_of_work(self.sessions) as session:
-            repository.sync_claims(session, claims=self.rules.claims)
+            repository.sync_claims(session, claims=[c.spec() for c in self.rules.claims])
             leases.sync_sources(session, sources=self.rules.sources)
 
     def dispatch(self, *, retry: bool = True) -> DispatchStats:
@@ -128,7 +128,8 @@ class App:
 
 def make_analyzer(rules: Rules) -> Analyzer:
     """The analyzer with the rules' stance engine (paths in its options are relative to the rules file)."""
-    return Analyzer(rules, build_engine(rules.stance_kind, rules.stance_options, rules.path.parent))
+    engine = build_engine(rules.stance_kind, rules.stance_options, rules.path.parent)
+    return Analyzer(rules.topics, rules.claims, engine)
 
 
 def make_routing(rules: Rules, settings: Settings) -> list[Routed]:

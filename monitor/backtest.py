@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.app import App, build_app
+from monitor.config.settings import Settings
 from monitor.domain import RawDocument
-from monitor.settings import Settings
 from monitor.store.models import AlertRow, ArticleRow
 
 

@@ -30,14 +30,14 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor import __version__
-from monitor.config import ConfigError, StanceChoice, load_rules
-from monitor.settings import Settings
+from monitor.config.rules import ConfigError, StanceChoice, load_rules
+from monitor.config.settings import Settings
 
 if TYPE_CHECKING:
+    from monitor.analysis.stance import StanceEngine
     from monitor.app import App
     from monitor.evaluate import Pair, Prediction
     from monitor.pipeline import ArticleReport
-    from monitor.stance import StanceEngine
 
 app = typer.Typer(help="Track claims across news sources and alert on new evidence.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
@@ -323,7 +323,7 @@ def timeline(
 ) -> None:
     """Show a claim's history: one line per statement (first said, with its repeats) and per status
     change, in the order things were said."""
-    from monitor.timeline import timeline as build_timeline
+    from monitor.ledger.timeline import timeline as build_timeline
     from monitor.web import queries, schemas
 
     monitor = _build(config)
@@ -381,7 +381,7 @@ def backtest(
     would have sent. Sends nothing and changes nothing."""
     from monitor.backtest import backtest as run_backtest
     from monitor.backtest import scratch_app
-    from monitor.dates import parse_date
+    from monitor.ingest.dates import parse_date
 
     start = parse_date(since) if since else None
     if since and start is None:
@@ -568,8 +568,8 @@ def _eval_engine(config: Path | None, kind: str | None) -> tuple[str, StanceEngi
     """Build the engine to measure (the rules file's, or `kind`); returns its kind, it and the build time."""
     from pydantic import ValidationError
 
+    from monitor.analysis.stance import ENGINES, build_engine
     from monitor.evaluate import choose_engine
-    from monitor.stance import ENGINES, build_engine
 
     settings = _settings(config)
     try:

@@ -38,9 +38,9 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from monitor.app import App
-from monitor.config import ConfigError
+from monitor.config.rules import ConfigError
+from monitor.ingest.sources.folder import FolderOptions
 from monitor.pipeline import PassStats, Reporter, check_silence, claim_due, poll_leased
-from monitor.sources.folder import FolderOptions
 from monitor.store import leases
 from monitor.store.db import unit_of_work
 from monitor.store.models import utcnow

@@ -163,3 +163,12 @@ class ArticleVerdict:
     stance: Stance
     confidence: float
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A delivery to write with an alert: its target, when it is due, and the group it goes out with."""
+
+    target: str
+    due_at: datetime
+    group: str | None

@@ -6,9 +6,9 @@ unrelated). FNC-1 pairs carry `body_id` instead of the body; they are joined wit
 `{"body_id", "article_body"}` lines. A file that cannot be read raises `DataError`, whose message names
 the file and the line.
 
-Each pair is judged as the pipeline reads an article (`monitor.analyze.judge_text`: headline = claim,
-the entity gate, the claim's sentences, the engine, the article verdict). Pairs are judged grouped by
-body, so engines that cache per-body work reuse it; predictions keep the input order.
+Each pair is judged as the pipeline reads an article (`monitor.analysis.analyzer.judge_text`:
+headline = claim, the entity gate, the claim's sentences, the engine, the article verdict). Pairs are
+judged grouped by body, so engines that cache per-body work reuse it; predictions keep the input order.
 
 The metrics are pure functions of gold and predicted labels: per-class precision, recall and F1,
 macro-F1 over the classes present in the gold labels, accuracy, the FNC-1 weighted score and a
@@ -30,10 +30,10 @@ from typing import IO, Any
 from rich.console import Group, RenderableType
 from rich.table import Table
 
-from monitor.analyze import judge_text
+from monitor.analysis.analyzer import judge_text
+from monitor.analysis.match import claim_from_text
+from monitor.analysis.stance import StanceEngine
 from monitor.domain import ClaimSpec, Stance
-from monitor.match import claim_from_text
-from monitor.stance import StanceEngine
 
 LABELS: tuple[Stance, ...] = (Stance.CONFIRM, Stance.CONTRADICT, Stance.DISCUSS, Stance.UNRELATED)
 _GZIP_MAGIC = b"\x1f\x8b"

@@ -23,21 +23,21 @@ from datetime import timedelta
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from monitor import alerts, stories
-from monitor.analyze import Analysis
+from monitor.analysis.analyzer import Analysis
 from monitor.app import App
-from monitor.article import to_article
-from monitor.dedupe import fingerprint, sentence_key
 from monitor.domain import Article, ArticleVerdict, RawDocument
-from monitor.health import HealthEvent, backoff_seconds, health_event, next_after_success
+from monitor.ingest.article import to_article
+from monitor.ingest.dedupe import fingerprint, sentence_key
+from monitor.ingest.health import HealthEvent, backoff_seconds, health_event, next_after_success
+from monitor.ingest.sources import Failure, Item, SourceError, SourceOptions, SourceState, UnreadableItem
+from monitor.ingest.urls import url_identity
+from monitor.ledger import alerts, stories
 from monitor.notify.dispatch import DispatchStats
 from monitor.notify.targets import plan_alert
-from monitor.sources import Failure, Item, SourceError, SourceOptions, SourceState, UnreadableItem
 from monitor.store import leases
 from monitor.store import repository as repo
 from monitor.store.db import unit_of_work
 from monitor.store.models import utcnow
-from monitor.urls import url_identity
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Keep a claim's stored status and alerts in step with its ledger.
 
 After an article's evidence is stored, the claim's ledger is replayed from all its evidence
-(`monitor.ledger.replay`). The events it has not handled before are then recorded in `ledger_events`,
-in the same transaction as the evidence, and written to the alert outbox:
+(`monitor.ledger.claim_ledger.replay`). The events it has not handled before are then recorded in
+`ledger_events`, in the same transaction as the evidence, and written to the alert outbox:
 - new independent confirmations and contradictions, one alert per kind per update;
 - each change of position;
 - a change of the claim's status, as stored (not the replayed history in between: an article that
@@ -20,12 +20,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from monitor import alerts
-from monitor.config import Claim, Rules
+from monitor.analysis.match import Claim
+from monitor.config.rules import Rules
 from monitor.domain import EventKind
-from monitor.ledger import Ledger, replay
+from monitor.ledger import alerts
+from monitor.ledger.claim_ledger import Ledger, replay
+from monitor.ledger.identities import SpeakerResolver
 from monitor.notify.targets import Routed, plan_alert
-from monitor.speakers import SpeakerResolver
 from monitor.store import repository as repo
 from monitor.store.models import utcnow
 
@@ -64,10 +65,14 @@ class Tracker:
         for kind in _GROUPED:
             group = [e for e in current if e.kind is kind]
             if group:
-                written += self._alert(session, alerts.statement_alert(claim, ledger, group), article_id)
+                written += self._alert(
+                    session, alerts.statement_alert(claim.spec(), ledger, group), article_id
+                )
         for event in current:
             if event.kind is EventKind.POSITION_CHANGE:
-                written += self._alert(session, alerts.statement_alert(claim, ledger, [event]), article_id)
+                written += self._alert(
+                    session, alerts.statement_alert(claim.spec(), ledger, [event]), article_id
+                )
         return written + self._status(session, claim, ledger, article_id)
 
     def silence(self, session: Session, now: datetime) -> int:
@@ -81,7 +86,7 @@ class Tracker:
         for claim in self.rules.claims:
             last = repo.last_evidence(session, claim_id=claim.id)
             if last is not None and (now - last[1]).total_seconds() >= quiet:
-                draft = alerts.silence_alert(claim, last_evidence=last[0], since=last[1], quiet=quiet)
+                draft = alerts.silence_alert(claim.spec(), last_evidence=last[0], since=last[1], quiet=quiet)
                 written += self._alert(session, draft, None)
         return written
 

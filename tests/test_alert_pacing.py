@@ -20,14 +20,14 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from monitor.alerts import AlertDraft
 from monitor.app import App, build_app
 from monitor.cli import app as cli
+from monitor.config.settings import Settings
 from monitor.domain import EventKind
+from monitor.ledger.alerts import AlertDraft
 from monitor.notify.dispatch import Dispatcher, sample_alert
 from monitor.notify.rules import QuietHours
 from monitor.notify.targets import plan_alert
-from monitor.settings import Settings
 from monitor.store import repository as repo
 from monitor.store.db import unit_of_work
 from monitor.store.models import DeliveryRow
@@ -344,7 +344,7 @@ alerts:
 
 
 def test_a_broken_template_override_is_a_rules_error_with_file_and_line(tmp_path: Path) -> None:
-    from monitor.config import ConfigError, load_rules
+    from monitor.config.rules import ConfigError, load_rules
 
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "text.txt.j2").write_text("line one\n{% for a in alerts %}\n{{ a.title }\n")

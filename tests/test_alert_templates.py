@@ -17,11 +17,11 @@ from typing import Any, ClassVar
 
 import pytest
 
-from monitor.alerts import health_alert, silence_alert, statement_alert, status_alert
-from monitor.config import Claim
-from monitor.domain import ClaimStatus, EventKind, Stance
-from monitor.health import HealthEvent
-from monitor.ledger import Ledger, LedgerEvent
+from monitor.domain import ClaimSpec, ClaimStatus, EventKind, Stance
+from monitor.ingest.health import HealthEvent
+from monitor.ledger.alerts import health_alert, silence_alert, statement_alert, status_alert
+from monitor.ledger.claim_ledger import Ledger, LedgerEvent
+from monitor.ledger.statements import LedgerEntry, Statement
 from monitor.notify.render import (
     AlertView,
     Limits,
@@ -32,12 +32,9 @@ from monitor.notify.render import (
     limits,
     limits_for_url,
 )
-from monitor.statements import LedgerEntry, Statement
 
-CLAIM = Claim(
-    id="nk-troops-ukraine",
-    claim="North Korean troops are fighting for Russia in Ukraine",
-    entities=["North Korea"],
+CLAIM = ClaimSpec(
+    "nk-troops-ukraine", "North Korean troops are fighting for Russia in Ukraine", ("North Korea",)
 )
 AT = datetime(2024, 10, 28, 8, 0, tzinfo=UTC)
 URL = "https://example.org/world/dprk-troops?id=7&lang=en"
@@ -173,7 +170,7 @@ def position_change() -> AlertView:
 def status_change() -> AlertView:
     draft = status_alert(
         claim_id=CLAIM.id,
-        claim_text=CLAIM.claim,
+        claim_text=CLAIM.text,
         old=ClaimStatus.CONTESTED,
         new=ClaimStatus.CONFIRMED,
         reason="3 independent sources confirm (Censor.NET, 16 Oct 2024; UNN, 17 Oct 2024; NATO, 28 Oct 2024)",
@@ -226,7 +223,7 @@ def test_a_contradiction_quotes_the_evidence_with_speaker_outlet_date_confidence
     assert message.body_format == {"slack": "markdown", "email": "html", "text": "text"}[kind]
     assert (message.shown, message.omitted) == (1, 0)
     assert KOVALENKO.first.sentence in text
-    for fact in ("Andrii Kovalenko", "Censor.NET", "16 Oct 2024", "contradict 0.85", URL, CLAIM.claim):
+    for fact in ("Andrii Kovalenko", "Censor.NET", "16 Oct 2024", "contradict 0.85", URL, CLAIM.text):
         assert fact in text, fact
     assert "contested" in text
 
@@ -261,7 +258,7 @@ def test_a_status_change_gives_old_and_new_status_and_why(renderer: Renderer, ki
 @pytest.mark.parametrize("kind", KINDS)
 def test_silence_and_source_health_say_what_happened(renderer: Renderer, kind: str) -> None:
     quiet = visible(renderer.render(kind, [silence()]))
-    assert "since 2024-11-01 09:30 UTC" in quiet and CLAIM.claim in quiet
+    assert "since 2024-11-01 09:30 UTC" in quiet and CLAIM.text in quiet
     health = renderer.render(kind, [source_health()])
     assert health.title == "Source example-wire is failing (3 attempts in a row)"
     assert "HTTP 503 <Service Unavailable>" in visible(health)
@@ -379,7 +376,7 @@ def test_the_email_text_part_is_what_apprise_sends_and_reads_well(renderer: Rend
     assert parts["text/html"].replace("\r\n", "\n").strip() == message.body.strip()
     assert parts["text/plain"].replace("\r\n", "\n").strip() == message.text_body
     assert message.text_body.splitlines()[:9] == [
-        f"Claim: {CLAIM.claim} (nk-troops-ukraine, now confirmed)",
+        f"Claim: {CLAIM.text} (nk-troops-ukraine, now confirmed)",
         "Why: NATO moved from contradict (17 Oct 2024) to confirm (28 Oct 2024)",
         "",
         "Before:",

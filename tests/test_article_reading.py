@@ -1,11 +1,11 @@
-"""From raw document to article: dates, outlet and title, as the rules in monitor.article describe."""
+"""From raw document to article: dates, outlet and title, as the rules in monitor.ingest.article describe."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from monitor.article import outlet_in_text, to_article
 from monitor.domain import RawDocument
+from monitor.ingest.article import outlet_in_text, to_article
 
 SEEN = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.urls import canonical_url, url_identity
+from monitor.ingest.urls import canonical_url, url_identity
 
 
 @pytest.mark.parametrize(

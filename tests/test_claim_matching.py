@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from monitor.config import Topic
+from monitor.analysis.match import ClaimMatcher, Topic, TopicMatcher, default_keywords, keyword_forms
+from monitor.analysis.sentences import split_sentences
 from monitor.domain import ClaimSpec
-from monitor.match import ClaimMatcher, TopicMatcher, default_keywords, keyword_forms
-from monitor.sentences import split_sentences
 
 CLAIM = ClaimSpec(
     "plant",

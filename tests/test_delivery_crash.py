@@ -24,11 +24,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from monitor.alerts import AlertDraft
 from monitor.app import build_app
+from monitor.config.settings import Settings
 from monitor.domain import EventKind
+from monitor.ledger.alerts import AlertDraft
 from monitor.notify.targets import plan_alert
-from monitor.settings import Settings
 from monitor.store import repository as repo
 from monitor.store.db import unit_of_work
 from monitor.store.models import DeliveryRow, utcnow
@@ -78,7 +78,7 @@ import sys, time
 from pathlib import Path
 from sqlalchemy import func, select
 from monitor.app import build_app
-from monitor.settings import Settings
+from monitor.config.settings import Settings
 from monitor.store.models import DeliveryRow
 
 app = build_app(Settings(config=Path(sys.argv[1]), database_url=sys.argv[2]))

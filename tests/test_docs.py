@@ -7,10 +7,10 @@ import re
 
 from typer.main import get_command
 
+from monitor.analysis.stance import ENGINES
 from monitor.cli import app
-from monitor.settings import Settings
-from monitor.sources import SOURCE_KINDS
-from monitor.stance import ENGINES
+from monitor.config.settings import Settings
+from monitor.ingest.sources import SOURCE_KINDS
 
 from .conftest import ROOT
 

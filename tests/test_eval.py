@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from monitor.analysis.stance import Passage, SentenceEngine
 from monitor.cli import app
 from monitor.domain import ClaimSpec, Judgement, Stance
 from monitor.evaluate import (
@@ -29,7 +30,6 @@ from monitor.evaluate import (
     sample_pairs,
     score,
 )
-from monitor.stance import Passage, SentenceEngine
 
 from .conftest import DEFAULT_CONFIG
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor import feeds
-from monitor.feeds import FeedEntry, FeedError, ParsedFeed, html_to_text, parse_feed
+from monitor.ingest import feed_entries
+from monitor.ingest.feed_entries import FeedEntry, FeedError, ParsedFeed, html_to_text, parse_feed
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
 
@@ -418,7 +418,7 @@ def test_every_fixture_date_is_timezone_aware_utc() -> None:
 
 
 def test_importing_the_module_does_not_import_feedparser_or_lxml() -> None:
-    code = "import sys, monitor.feeds; print(sorted({'feedparser', 'lxml'} & set(sys.modules)))"
+    code = "import sys, monitor.ingest.feed_entries; print(sorted({'feedparser', 'lxml'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert out.stdout.strip() == "[]"
@@ -463,7 +463,7 @@ def test_html_to_text_never_raises_when_the_parser_fails(monkeypatch: pytest.Mon
     def broken(html_text: str) -> str:
         raise RuntimeError("parser exploded")
 
-    monkeypatch.setattr(feeds, "_walk_html", broken)
+    monkeypatch.setattr(feed_entries, "_walk_html", broken)
 
     assert html_to_text("<p>Rain &amp; wind</p>\n\n<p>Later <i>sun</i></p>") == "Rain & wind\n\nLater sun"
 

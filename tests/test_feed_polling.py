@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from monitor.app import App, build_app
+from monitor.config.settings import Settings
 from monitor.pipeline import PassStats, poll_source, run_pass
-from monitor.settings import Settings
 from monitor.store.models import AlertRow, ArticleRow, SourceItemRow, SourceRow
 
 from .conftest import Receiver

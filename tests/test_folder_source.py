@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.article import to_article
-from monitor.sources import Failure, Item, SourceError, SourceState, UnreadableItem
-from monitor.sources.folder import FolderOptions
+from monitor.ingest.article import to_article
+from monitor.ingest.sources import Failure, Item, SourceError, SourceState, UnreadableItem
+from monitor.ingest.sources.folder import FolderOptions
 
 from .conftest import SEEDS
 

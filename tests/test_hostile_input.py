@@ -20,15 +20,15 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from monitor.app import App, build_app
-from monitor.config import ConfigError, load_rules
-from monitor.feeds import parse_feed
-from monitor.fetch import Fetcher, FetchLimits
+from monitor.config.rules import ConfigError, load_rules
+from monitor.config.settings import Settings
+from monitor.ingest.feed_entries import parse_feed
+from monitor.ingest.fetch import Fetcher, FetchLimits
+from monitor.ingest.sources import Failure, Item, SourceState, UnreadableItem
+from monitor.ingest.sources.base import MAX_KEY_LENGTH
+from monitor.ingest.sources.feed import MAX_ENTRIES, FeedOptions
+from monitor.ingest.sources.folder import FolderOptions
 from monitor.pipeline import run_pass
-from monitor.settings import Settings
-from monitor.sources import Failure, Item, SourceState, UnreadableItem
-from monitor.sources.base import MAX_KEY_LENGTH
-from monitor.sources.feed import MAX_ENTRIES, FeedOptions
-from monitor.sources.folder import FolderOptions
 from monitor.store.models import ArticleRow, SourceItemRow, SourceRow
 
 from .feedserver import FeedServer

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from monitor import __version__
-from monitor.fetch import USER_AGENT, Fetcher, FetchError, FetchLimits, Response, Validators
+from monitor.ingest.fetch import USER_AGENT, Fetcher, FetchError, FetchLimits, Response, Validators
 
 from .httpserver import BOMB, ETAG, FEED, LAST_MODIFIED, FeedServer
 

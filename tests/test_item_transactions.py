@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from monitor.analysis.stance.base import ENGINES, EngineKind, EngineOptions
+from monitor.analysis.stance.rules import RulesEngine
 from monitor.app import build_app
+from monitor.config.settings import Settings
 from monitor.domain import ClaimSpec, Judgement
 from monitor.pipeline import run_pass
-from monitor.settings import Settings
-from monitor.stance.base import ENGINES, EngineKind, EngineOptions
-from monitor.stance.rules import RulesEngine
 from monitor.store import repository as repo
 from monitor.store.models import AlertRow, ArticleRow, DeliveryRow, EvidenceRow
 

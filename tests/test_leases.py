@@ -12,10 +12,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.alerts import AlertDraft
-from monitor.config import Claim
-from monitor.domain import EventKind
-from monitor.sources.feed import FeedOptions
+from monitor.domain import ClaimSpec, EventKind
+from monitor.ingest.sources.feed import FeedOptions
+from monitor.ledger.alerts import AlertDraft
 from monitor.store import leases
 from monitor.store import repository as repo
 from monitor.store.db import make_engine, unit_of_work, upgrade
@@ -172,7 +171,7 @@ def _add_alert_alone(factory: sessionmaker[Session], key: str) -> int | None:
 
 
 def test_workers_starting_together_migrate_once_and_sync_claims_without_conflict(pg_url: str) -> None:
-    claims = [Claim(id=f"c{i}", claim=f"Claim {i} is true", entities=["X"], keywords=["y"]) for i in range(3)]
+    claims = [ClaimSpec(f"c{i}", f"Claim {i} is true", ("X",), ("y",)) for i in range(3)]
     errors: list[BaseException] = []
 
     def start() -> None:

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from monitor.domain import ClaimStatus, EventKind, Stance
-from monitor.ledger import Policy, replay
-from monitor.statements import LedgerEntry, link_statements
+from monitor.ledger.claim_ledger import Policy, replay
+from monitor.ledger.statements import LedgerEntry, link_statements
 
 C, X = Stance.CONFIRM, Stance.CONTRADICT
 _ids = iter(range(1, 10**6))

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from monitor.app import App, build_app
+from monitor.config.settings import Settings
+from monitor.ledger.timeline import timeline
 from monitor.pipeline import run_pass
-from monitor.settings import Settings
-from monitor.timeline import timeline
 
 from .conftest import DEFAULT_CONFIG, SEEDS, Receiver
 

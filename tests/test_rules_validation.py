@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import ConfigError, load_rules
+from monitor.config.rules import ConfigError, load_rules
 
 from .conftest import DEFAULT_CONFIG
 

@@ -185,7 +185,7 @@ def test_a_bad_file_is_logged_counted_and_skipped_while_the_rest_goes_on(workdir
 
 def test_reading_commands_never_load_the_model_and_a_broken_engine_stops_run_at_start(workdir: Path) -> None:
     from monitor.app import build_app
-    from monitor.settings import Settings
+    from monitor.config.settings import Settings
 
     app = build_app(
         Settings(config=workdir / "config" / "monitor.yaml", database_url=f"sqlite:///{workdir / 'a.db'}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.sentences import split_sentences
+from monitor.analysis.sentences import split_sentences
 
 from .conftest import SEEDS
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy import update
 
 from monitor.app import build_app
-from monitor.config import ConfigError, load_rules
+from monitor.config.rules import ConfigError, load_rules
+from monitor.config.settings import Settings
 from monitor.pipeline import check_silence, run_pass
-from monitor.settings import Settings
 from monitor.store.db import unit_of_work
 from monitor.store.models import AlertRow, EvidenceRow, utcnow
 

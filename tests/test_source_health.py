@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from monitor.health import HealthEvent, backoff_seconds, health_event, next_after_success
+from monitor.ingest.health import HealthEvent, backoff_seconds, health_event, next_after_success
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

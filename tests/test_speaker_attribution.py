@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+from monitor.analysis.attribution import attribute
+from monitor.analysis.sentences import split_sentences
 from monitor.domain import Attribution
-from monitor.sentences import split_sentences
-from monitor.speaker import attribute
 
 DATA = Path(__file__).parent / "data" / "speaker_cases.yaml"
 SEEDS = Path(__file__).parent.parent / "seeds"

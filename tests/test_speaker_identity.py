@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from monitor.sentences import split_sentences
-from monitor.speaker import attribute
-from monitor.speakers import SpeakerResolver
+from monitor.analysis.attribution import attribute
+from monitor.analysis.sentences import split_sentences
+from monitor.ledger.identities import SpeakerResolver
 
 DATA = Path(__file__).parent / "data" / "speaker_identity.yaml"
 SEEDS = Path(__file__).parent.parent / "seeds"

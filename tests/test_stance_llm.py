@@ -17,18 +17,18 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from monitor.config import ConfigError, load_rules
+from monitor.analysis.stance import ENGINES, Passage, build_engine
+from monitor.analysis.stance import llm as llm_module
+from monitor.analysis.stance.rules import RulesEngine
+from monitor.config.rules import ConfigError, load_rules
 from monitor.domain import ClaimSpec, Judgement, Stance
-from monitor.stance import ENGINES, Passage, build_engine
-from monitor.stance import llm as llm_module
-from monitor.stance.rules import RulesEngine
 
 from .loopback import LoopbackServer
 
 CLAIM = ClaimSpec("nk", "North Korean troops are fighting for Russia in Ukraine", ("North Korea", "DPRK"))
 SENTENCE = "The Pentagon confirmed that North Korean troops had arrived in Russia."
 CONTEXT = "Officials spoke on Monday."
-LOGGER = "monitor.stance.llm"
+LOGGER = "monitor.analysis.stance.llm"
 
 
 def completion(content: str) -> dict[str, Any]:

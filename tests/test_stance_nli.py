@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from monitor.config import ConfigError, load_rules
+from monitor.analysis.stance import Passage, build_engine
+from monitor.config.rules import ConfigError, load_rules
 from monitor.domain import ClaimSpec, Judgement, Stance
-from monitor.stance import Passage, build_engine
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")

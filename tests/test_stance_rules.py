@@ -10,10 +10,10 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from monitor.analysis.sentences import split_sentences
+from monitor.analysis.stance import ENGINES, build_engine
+from monitor.analysis.stance.rules import RulesEngine
 from monitor.domain import ClaimSpec, Judgement, Stance
-from monitor.sentences import split_sentences
-from monitor.stance import ENGINES, build_engine
-from monitor.stance.rules import RulesEngine
 
 DATA = Path(__file__).parent / "data" / "stance_cases.yaml"
 SEEDS = Path(__file__).parent.parent / "seeds"

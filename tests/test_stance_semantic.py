@@ -10,15 +10,15 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from monitor.analyze import Analyzer, judge_text
-from monitor.article import to_article
-from monitor.config import ConfigError, load_rules
-from monitor.documents import parse
+from monitor.analysis.analyzer import Analyzer, judge_text
+from monitor.analysis.match import claim_from_text
+from monitor.analysis.stance import build_engine
+from monitor.analysis.stance.base import Passage
+from monitor.analysis.stance.semantic import DEFAULT_WEIGHTS, FEATURES, SemanticEngine
+from monitor.config.rules import ConfigError, load_rules
 from monitor.domain import ClaimSpec, RawDocument, Stance
-from monitor.match import claim_from_text
-from monitor.stance import build_engine
-from monitor.stance.base import Passage
-from monitor.stance.semantic import DEFAULT_WEIGHTS, FEATURES, SemanticEngine
+from monitor.ingest.article import to_article
+from monitor.ingest.documents import parse
 from tests.test_stance_rules import NK_TROOPS, _load
 
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -100,8 +100,8 @@ def test_seeds_keep_every_piece_of_rules_evidence(engine: SemanticEngine) -> Non
     """What the `rules` engine found in the seeds, the default engine finds too, and no confirmation or
     contradiction of the rules engine turns into the opposite."""
     rules = load_rules(CONFIG)
-    by_rules = Analyzer(rules, build_engine("rules", {}))
-    by_default = Analyzer(rules, engine)
+    by_rules = Analyzer(rules.topics, rules.claims, build_engine("rules", {}))
+    by_default = Analyzer(rules.topics, rules.claims, engine)
     for path in sorted(SEEDS.glob("*.txt")):
         doc = parse(path.name, path.read_bytes())[0]
         raw = RawDocument("seeds", path.name, "-", doc.title, doc.body, datetime.now(UTC), None, doc.outlet)
@@ -171,7 +171,7 @@ def test_the_encoder_gives_the_same_vectors_from_several_threads() -> None:
 
     import numpy as np
 
-    from monitor.embeddings import Encoder
+    from monitor.analysis.embeddings import Encoder
 
     encoder = Encoder(cache_size=8)
     texts = [f"Report {i} says North Korean troops moved to the front." for i in range(24)]

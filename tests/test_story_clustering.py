@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from monitor import stories
-from monitor.stories import Signature, band_keys, cluster, same_story, shingles, signature
+from monitor.ledger import stories
+from monitor.ledger.stories import Signature, band_keys, cluster, same_story, shingles, signature
 
 CORPUS = Path(__file__).parent / "data" / "stories" / "corpus.yaml"
 ROOT = Path(__file__).parent.parent
@@ -113,7 +113,8 @@ def test_band_keys_are_fixed_and_carry_the_band_index() -> None:
 
 def test_band_keys_are_the_same_in_another_process() -> None:
     code = (
-        f"from monitor.stories import band_keys, signature; print(' '.join(band_keys(signature({TEXT!r}))))"
+        "from monitor.ledger.stories import band_keys, signature; "
+        f"print(' '.join(band_keys(signature({TEXT!r}))))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     done = subprocess.run(

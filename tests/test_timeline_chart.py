@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from monitor.domain import ClaimStatus, EventKind, Stance
-from monitor.ledger import Ledger, Policy, replay
-from monitor.statements import LedgerEntry
+from monitor.ledger.claim_ledger import Ledger, Policy, replay
+from monitor.ledger.statements import LedgerEntry
 from monitor.web.chart import build_chart
 
 C, X = Stance.CONFIRM, Stance.CONTRADICT

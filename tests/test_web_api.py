@@ -34,8 +34,8 @@ from typer.testing import CliRunner
 
 from monitor.app import App, build_app
 from monitor.cli import app as cli
+from monitor.config.settings import Settings
 from monitor.pipeline import run_pass
-from monitor.settings import Settings
 from monitor.store.db import make_engine, unit_of_work
 from monitor.store.models import DeliveryRow
 from monitor.web import schemas

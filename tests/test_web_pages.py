@@ -29,9 +29,9 @@ from fastapi.testclient import TestClient
 from lxml import html as lxml_html
 
 from monitor.app import App, build_app
+from monitor.config.settings import Settings
 from monitor.domain import EventKind, Stance
 from monitor.pipeline import run_pass
-from monitor.settings import Settings
 from monitor.store import repository as repo
 from monitor.web import pages
 from monitor.web.pages import pages_router

@@ -8,7 +8,7 @@ left out to respect the limits), `claims`, `since` (the oldest alert's time, UTC
 An alert: `event`, `claim_id`, `title`, `body`, `confidence`, `created_at` (UTC), `claim`, `status`,
 `old_status`, `reason`, `why` (reasons), `statements`, `previous` (a position change's earlier
 statement), `more_statements` (statements left out), `source`, `health`, `error`, `since`, and the raw
-`payload`. A statement: the keys of monitor.alerts.statement_payload (with `said_at` a datetime), plus
+`payload`. A statement: the keys of monitor.ledger.alerts.statement_payload (with `said_at` a datetime), plus
 `who` (speaker, else via, else "speaker not stated", with the source when it differs), `link` (the URL
 if it is http(s), else None) and `where` (the article's location or "article N").
 """
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 if TYPE_CHECKING:
-    from monitor.alerts import AlertDraft
+    from monitor.ledger.alerts import AlertDraft
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def shrink(context: dict[str, Any], statements: int | None, chars: int | None) -
     if statements is not None and len(out["statements"]) > statements:
         out["more_statements"] = len(out["statements"]) - statements
         out["statements"] = out["statements"][:statements]
-        if len(out["why"]) > statements:  # one reason per statement (monitor.alerts.statement_alert)
+        if len(out["why"]) > statements:  # one reason per statement (monitor.ledger.alerts.statement_alert)
             out["why"] = out["why"][:statements]
     if chars is not None:
         for key in ("claim", "reason", "error", "title", "body"):

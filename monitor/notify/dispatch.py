@@ -33,8 +33,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.dates import as_utc
 from monitor.domain import EventKind
+from monitor.ingest.dates import as_utc
 from monitor.notify.render import AlertView, Renderer, limits_for_url
 from monitor.notify.rules import Delivery
 from monitor.notify.targets import Routed, Target, all_targets

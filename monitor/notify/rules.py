@@ -17,13 +17,23 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from monitor.config.durations import parse_duration
 from monitor.domain import EventKind
-from monitor.sources.base import parse_duration
+from monitor.notify.render import Renderer
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*\s*[smhd]?)\s*$")
@@ -209,5 +219,18 @@ class Alerts(_Strict):
     channels: list[Channel] = Field(default_factory=list)
     routes: list[Route] = Field(default_factory=list)
     delivery: Delivery = Field(default_factory=Delivery)
-    templates: str | None = None
-    """A folder of template overrides (relative to the rules file)."""
+    templates: Path | None = None
+    """A folder of template overrides (relative to the rules file: the `base_dir` in the validation
+    context). Every template is compiled when the rules are read, so a broken override is a rules error
+    naming its file and line, not a failure at the first alert."""
+
+    @field_validator("templates", mode="before")
+    @classmethod
+    def _templates(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return None
+        folder = Path((info.context or {}).get("base_dir", ".")) / str(value)
+        if not folder.is_dir():
+            raise ValueError(f"no folder {folder}")
+        Renderer(folder)  # raises TemplateError (a ValueError) naming the template's file and line
+        return folder

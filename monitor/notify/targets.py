@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from monitor.alerts import AlertDraft
-from monitor.domain import EventKind
+from monitor.domain import EventKind, Planned
+from monitor.ledger.alerts import AlertDraft
 from monitor.notify.render import kind_for_url
 from monitor.notify.rules import Channel, Route
 
@@ -52,15 +52,6 @@ class Routed:
 
     route: Route
     targets: tuple[Target, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Planned:
-    """A delivery to write with an alert: its target, when it is due, and the group it goes out with."""
-
-    target: str
-    due_at: datetime
-    group: str | None
 
 
 def resolve_routes(

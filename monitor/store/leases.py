@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.sources import SourceOptions, SourceState
+from monitor.ingest.sources import SourceOptions, SourceState
 from monitor.store.db import insert_missing, unit_of_work
 from monitor.store.models import SourceRow, utcnow
 

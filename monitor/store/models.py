@@ -128,7 +128,7 @@ class ArticleRow(Base):
 
 
 class StorySignatureRow(Base):
-    """An article's MinHash signature (monitor.stories), to compare it with later candidates."""
+    """An article's MinHash signature (monitor.ledger.stories), to compare it with later candidates."""
 
     __tablename__ = "story_signatures"
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
@@ -207,7 +207,7 @@ class StatusChangeRow(Base):
 
 class LedgerEventRow(Base):
     """A ledger event already handled (alerted, or history when it became known): replaying the
-    claim's ledger again never alerts it twice. `key` is order-independent (monitor.ledger)."""
+    claim's ledger again never alerts it twice. `key` is order-independent (monitor.ledger.claim_ledger)."""
 
     __tablename__ = "ledger_events"
     __table_args__ = (UniqueConstraint("claim_id", "key"),)

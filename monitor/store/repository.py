@@ -11,13 +11,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from monitor.alerts import AlertDraft
-from monitor.article import FILE_TIME
-from monitor.config import Claim
-from monitor.dates import as_utc
-from monitor.domain import Article, ClaimStatus, Evidence, Stance
-from monitor.notify.targets import Planned
-from monitor.statements import LedgerEntry
+from monitor.domain import Article, ClaimSpec, ClaimStatus, Evidence, Planned, Stance
+from monitor.ingest.article import FILE_TIME
+from monitor.ingest.dates import as_utc
+from monitor.ledger.alerts import AlertDraft
+from monitor.ledger.statements import LedgerEntry
 from monitor.store.db import insert_missing, insert_new
 from monitor.store.models import (
     AlertRow,
@@ -122,11 +120,11 @@ def replace_article(
     session.add_all(ArticleTopicRow(article_id=article_id, topic=t) for t in topics)
 
 
-def sync_claims(session: Session, *, claims: Sequence[Claim]) -> None:
+def sync_claims(session: Session, *, claims: Sequence[ClaimSpec]) -> None:
     """Create rows for new claims and keep their text current (several workers may start at once: the
     database keeps the first row of each claim)."""
-    insert_missing(session, ClaimRow, [{"id": c.id, "text": c.claim} for c in claims], key="id")
-    texts = {c.id: c.claim for c in claims}
+    insert_missing(session, ClaimRow, [{"id": c.id, "text": c.text} for c in claims], key="id")
+    texts = {c.id: c.text for c in claims}
     for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(sorted(texts))).order_by(ClaimRow.id)):
         if row.text != texts[row.id]:
             row.text, row.updated_at = texts[row.id], utcnow()

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from monitor.domain import EventKind, Stance
-from monitor.ledger import Ledger, LedgerEvent
+from monitor.ledger.claim_ledger import Ledger, LedgerEvent
 
 WIDTH = 1000
 PLOT_HEIGHT = 300

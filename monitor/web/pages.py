@@ -31,10 +31,10 @@ from sqlalchemy.orm import Session
 
 from monitor import __version__
 from monitor.domain import EventKind, Stance
-from monitor.ledger import Ledger, LedgerEvent
-from monitor.statements import LedgerEntry
+from monitor.ledger.claim_ledger import Ledger, LedgerEvent
+from monitor.ledger.statements import LedgerEntry
+from monitor.ledger.timeline import timeline
 from monitor.store import repository as repo
-from monitor.timeline import timeline
 from monitor.web import queries
 from monitor.web.chart import STATUS_COLORS, Chart, build_chart
 
@@ -257,7 +257,7 @@ def _evidence(
 
 
 def _timeline_rows(ledger: Ledger, chart: Chart | None) -> list[dict[str, Any]]:
-    """`monitor.timeline` rows; the first row in each chart slot gets `anchor` (the chart's bars link
+    """`monitor.ledger.timeline` rows; the first row in each chart slot gets `anchor` (the chart's bars link
     to it)."""
     rows = timeline(ledger)
     starts = sorted(slot.start for slot in chart.slots) if chart else []

@@ -15,9 +15,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from sqlalchemy.orm import Session
 
 from monitor.domain import Stance
-from monitor.ledger import Ledger
+from monitor.ledger.claim_ledger import Ledger
+from monitor.ledger.timeline import timeline as timeline_rows
 from monitor.store import repository as repo
-from monitor.timeline import timeline as timeline_rows
 from monitor.web import schemas
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def _summary(app: App, session: Session, row: dict[str, Any]) -> tuple[schemas.C
 
 
 def timeline(claim_id: str, ledger: Ledger) -> schemas.Timeline:
-    """The claim's history from its replayed ledger (`monitor.timeline`)."""
+    """The claim's history from its replayed ledger (`monitor.ledger.timeline`)."""
     return schemas.Timeline.model_validate(
         {"claim_id": claim_id, "status": ledger.status, "rows": timeline_rows(ledger)}
     )

@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from monitor.unionfind import UnionFind
+from monitor.ledger.unionfind import UnionFind
 
 K = 5
 NUM_PERM = 128

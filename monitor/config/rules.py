@@ -18,52 +18,18 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from monitor.domain import ClaimSpec
-from monitor.ledger import Policy
+from monitor.analysis.match import Claim, Topic
+from monitor.config.durations import parse_duration
+from monitor.config.safe_yaml import YamlProblem, read_yaml
+from monitor.ingest.sources.base import SourceOptions
+from monitor.ledger.claim_ledger import Policy
 from monitor.notify.rules import Alerts, Channel, Delivery, Route
-from monitor.safe_yaml import YamlProblem, read_yaml
-from monitor.sources.base import SourceOptions, parse_duration
 
 Loc = tuple[str | int, ...]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-Term = str | list[str]
-"""A topic term: one word or phrase, or a list of aliases any of which counts as the term."""
-
-
-class Topic(Strict):
-    """A topic matches an article when all `all` terms, at least one `any` term and no `none` term occur."""
-
-    name: str = Field(min_length=1)
-    any: list[Term] = Field(default_factory=list)
-    all: list[Term] = Field(default_factory=list)
-    none: list[Term] = Field(default_factory=list)
-
-    @field_validator("any", "all", "none")
-    @classmethod
-    def _no_empty_terms(cls, terms: list[Term]) -> list[Term]:
-        for term in terms:
-            words = [term] if isinstance(term, str) else term
-            if not words or any(not w.strip() for w in words):
-                raise ValueError("terms must be non-empty strings or non-empty lists of strings")
-        return terms
-
-
-class Claim(Strict):
-    """A tracked claim: one sentence, the entity aliases it is about, and optional keywords."""
-
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    claim: str = Field(min_length=3)
-    entities: list[str] = Field(min_length=1)
-    keywords: list[str] = Field(default_factory=list)
-    topics: list[str] = Field(default_factory=list)
-
-    def spec(self) -> ClaimSpec:
-        return ClaimSpec(self.id, self.claim, tuple(self.entities), tuple(self.keywords))
 
 
 class Polling(Strict):
@@ -92,7 +58,8 @@ class Threshold(Strict):
 
 
 class LedgerRules(Strict):
-    """How evidence becomes a claim's status (monitor.ledger): thresholds, authorities, speaker aliases."""
+    """How evidence becomes a claim's status (monitor.ledger.claim_ledger): thresholds, authorities,
+    speaker aliases."""
 
     min_confidence: float = Field(default=0.6, ge=0.0, le=1.0)
     confirmed: Threshold = Field(default_factory=Threshold)
@@ -195,7 +162,7 @@ def load_rules(path: Path) -> Rules:
     raw_sources = data.get("sources")
     sources, problems = _sources(path, lines, raw_sources if isinstance(raw_sources, list) else [])
     try:
-        parsed = RulesFile.model_validate(data)
+        parsed = RulesFile.model_validate(data, context={"base_dir": path.parent})
     except ValidationError as exc:
         raise ConfigError([*_problems(path, lines, exc, RulesFile), *problems]) from exc
     return _resolve(path, lines, parsed, sources, problems)
@@ -205,7 +172,7 @@ def _sources(
     path: Path, lines: _LineIndex, raw_sources: list[Any]
 ) -> tuple[list[SourceOptions], list[Problem]]:
     """Validate each source with the options model of its kind."""
-    from monitor.sources import SOURCE_KINDS  # the registries import config types; avoid a cycle
+    from monitor.ingest.sources import SOURCE_KINDS  # the registries import config types; avoid a cycle
 
     sources: list[SourceOptions] = []
     problems: list[Problem] = []
@@ -227,7 +194,7 @@ def _sources(
 def _resolve(
     path: Path, lines: _LineIndex, parsed: RulesFile, sources: list[SourceOptions], problems: list[Problem]
 ) -> Rules:
-    from monitor.stance import ENGINES
+    from monitor.analysis.stance import ENGINES
 
     def problem(loc: Loc, message: str) -> None:
         problems.append(Problem(path, lines.line(loc), _dotted(loc), message))
@@ -278,19 +245,6 @@ def _resolve(
         if not route.urls and not route.tags and not route.channels:
             problem(("alerts", "routes", i), "a route needs `channels`, `urls` or `tags`")
         routes.append(route.model_copy(update={"urls": expand(("alerts", "routes", i), route.urls)}))
-    templates = None
-    if parsed.alerts.templates is not None:
-        templates = path.parent / parsed.alerts.templates
-        if not templates.is_dir():
-            problem(("alerts", "templates"), f"no folder {templates}")
-        else:
-            from monitor.notify.render import Renderer, TemplateError
-
-            try:
-                Renderer(templates)
-            except TemplateError as exc:
-                problem(("alerts", "templates"), str(exc))
-
     options = {k: v for k, v in (parsed.stance.model_extra or {}).items()}
     engine = ENGINES.get(parsed.stance.kind)
     if engine is None:
@@ -312,7 +266,7 @@ def _resolve(
         routes=tuple(routes),
         channels=tuple(channels),
         delivery=parsed.alerts.delivery,
-        templates=templates,
+        templates=parsed.alerts.templates,
         stance_kind=parsed.stance.kind,
         stance_options=options,
         polling=parsed.polling,

@@ -137,7 +137,7 @@ def _xml_feed(data: bytes, *, url: str, content_type: str | None) -> ParsedFeed:
 
 
 UNICODE_BOMS = (
-    # (byte order mark, encoding), for XML feeds here and for files in monitor.documents
+    # (byte order mark, encoding), for XML feeds here and for files in monitor.ingest.documents
     (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE, whose BOM starts the same way
     (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),

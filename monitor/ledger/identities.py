@@ -1,7 +1,7 @@
 """Speaker identities: which mentions of people, bodies and outlets are one independent source.
 
 `SpeakerResolver(aliases).resolve(names) -> {raw mention: identity label}` takes the raw speaker and
-outlet strings of `monitor.speaker.attribute` ("NATO Secretary General Mark Rutte", "Rutte", "the
+outlet strings of `monitor.analysis.attribution.attribute` ("NATO Secretary General Mark Rutte", "Rutte", "the
 Pentagon", "Censor.NET") and maps each one to the label of the identity it belongs to ("NATO",
 "Pentagon", "Censor.NET"), so that the ledger counts independent sources. `same(a, b)` says whether
 two mentions are one identity when resolved on their own. Pure functions, no I/O.
@@ -75,7 +75,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
-from monitor.unionfind import UnionFind
+from monitor.ledger.unionfind import UnionFind
 
 
 def _words(text: str) -> frozenset[str]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.domain import EventKind
-from monitor.ledger import Ledger
-from monitor.statements import Statement
+from monitor.ledger.claim_ledger import Ledger
+from monitor.ledger.statements import Statement
 
 
 def timeline(ledger: Ledger) -> list[dict[str, Any]]:

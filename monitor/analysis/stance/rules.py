@@ -45,8 +45,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from monitor.analysis.stance.base import EngineOptions, SentenceEngine, register
 from monitor.domain import ClaimSpec, Judgement, Stance
-from monitor.stance.base import EngineOptions, SentenceEngine, register
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 _GLUED = re.compile(r"\b(said|says|reported|reports|report|stated|noted|confirmed|claimed|added|wrote)that\b")

@@ -45,9 +45,9 @@ from typing import Any
 import httpx
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
+from monitor.analysis.stance.base import ENGINES, EngineOptions, Passage, StanceEngine, register
+from monitor.config.durations import parse_duration
 from monitor.domain import ClaimSpec, Judgement, Stance
-from monitor.sources.base import parse_duration
-from monitor.stance.base import ENGINES, EngineOptions, Passage, StanceEngine, register
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
-from monitor.dates import MARKER, parse_date
-from monitor.feeds import UNICODE_BOMS
-from monitor.safe_yaml import YamlProblem, parse_yaml
-from monitor.sources.base import UnreadableItem
+from monitor.config.safe_yaml import YamlProblem, parse_yaml
+from monitor.ingest.dates import MARKER, parse_date
+from monitor.ingest.feed_entries import UNICODE_BOMS
+from monitor.ingest.sources.base import UnreadableItem
 
 
 @dataclass(frozen=True, slots=True)

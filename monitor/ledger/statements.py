@@ -4,7 +4,7 @@ Evidence sentences become statements here. One statement is one source holding o
 wording. A repeat of it is linked to it and never counted as new, whether the repeat is a recap
 paragraph, a reprint, or another outlet quoting it.
 
-- **Source.** The speaker, normalised by `monitor.speakers` (NATO, NATO Secretary General Mark Rutte
+- **Source.** The speaker, normalised by `monitor.ledger.identities` (NATO, NATO Secretary General Mark Rutte
   and Rutte are one). With no speaker, it is the outlet the text says it comes through ("according to
   Yonhap"). Failing that, it is the outlet that first published the story: forty reprints of one
   wire story are one source.
@@ -30,9 +30,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from monitor.dates import day_in_sentence
 from monitor.domain import Stance
-from monitor.unionfind import UnionFind
+from monitor.ingest.dates import day_in_sentence
+from monitor.ledger.unionfind import UnionFind
 
 REPEAT_OVERLAP = 0.6
 _WORD = re.compile(r"[a-z0-9]+")
@@ -108,7 +108,7 @@ class Statement:
 
 
 Resolve = Callable[[Iterable[str]], Mapping[str, str]]
-"""Maps raw speaker and outlet names to identities (monitor.speakers.SpeakerResolver.resolve)."""
+"""Maps raw speaker and outlet names to identities (monitor.ledger.identities.SpeakerResolver.resolve)."""
 
 
 def source_name(entry: LedgerEntry) -> str:

@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.config import Rules
+from monitor.analysis.attribution import attribute
+from monitor.analysis.match import Claim, ClaimMatcher, Topic, TopicMatcher
+from monitor.analysis.sentences import split_sentences
+from monitor.analysis.stance import Passage, StanceEngine
+from monitor.analysis.verdict import article_verdict
 from monitor.domain import Article, ArticleVerdict, ClaimSpec, Evidence, Sentence, Stance
-from monitor.ledger import article_verdict
-from monitor.match import ClaimMatcher, TopicMatcher
-from monitor.sentences import split_sentences
-from monitor.speaker import attribute
-from monitor.stance import Passage, StanceEngine
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +23,13 @@ class Analysis:
 
 
 class Analyzer:
-    """Built once per rules version; `analyze` is then called for each new article."""
+    """Built once per rules version (its topics and claims); `analyze` is then called for each new
+    article."""
 
-    def __init__(self, rules: Rules, engine: StanceEngine) -> None:
+    def __init__(self, topics: Sequence[Topic], claims: Sequence[Claim], engine: StanceEngine) -> None:
         self.engine = engine
-        self.topics = [TopicMatcher(t) for t in rules.topics]
-        self.claims = [(c, ClaimMatcher(c.spec())) for c in rules.claims]
+        self.topics = [TopicMatcher(t) for t in topics]
+        self.claims = [(c, ClaimMatcher(c.spec())) for c in claims]
 
     def analyze(self, article: Article) -> Analysis:
         topics = tuple(t.name for t in self.topics if t.matches(article.text))

@@ -3,11 +3,18 @@
 from pathlib import Path
 from typing import Any
 
-from monitor.stance import llm as _llm  # noqa: F401  (registers the "llm" engine)
-from monitor.stance import nli as _nli  # noqa: F401  (registers the "nli" engine)
-from monitor.stance import rules as _rules  # noqa: F401  (registers the "rules" engine)
-from monitor.stance import semantic as _semantic  # noqa: F401  (registers the "semantic" engine)
-from monitor.stance.base import ENGINES, EngineOptions, Passage, SentenceEngine, StanceEngine, register
+from monitor.analysis.stance import llm as _llm  # noqa: F401  (registers the "llm" engine)
+from monitor.analysis.stance import nli as _nli  # noqa: F401  (registers the "nli" engine)
+from monitor.analysis.stance import rules as _rules  # noqa: F401  (registers the "rules" engine)
+from monitor.analysis.stance import semantic as _semantic  # noqa: F401  (registers the "semantic" engine)
+from monitor.analysis.stance.base import (
+    ENGINES,
+    EngineOptions,
+    Passage,
+    SentenceEngine,
+    StanceEngine,
+    register,
+)
 
 __all__ = [
     "ENGINES",

@@ -4,6 +4,9 @@ A sentence is a candidate for a claim when it names one of the claim's entities 
 (the claim's own content words when no keywords are given). A sentence that refers back with a pronoun
 ("Now NATO has confirmed this.", "They have already arrived.") is a candidate when the sentence before it
 is, and it carries a keyword or a word about truth or evidence; that previous sentence is its context.
+
+`Topic` and `Claim` are the rules file's `topics:` and `claims:` entries, validated here as each stage
+validates its own options.
 """
 
 from __future__ import annotations
@@ -12,8 +15,49 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from monitor.config import Term, Topic
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from monitor.domain import ClaimSpec, Sentence
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Term = str | list[str]
+"""A topic term: one word or phrase, or a list of aliases any of which counts as the term."""
+
+
+class Topic(_Strict):
+    """A topic matches an article when all `all` terms, at least one `any` term and no `none` term occur."""
+
+    name: str = Field(min_length=1)
+    any: list[Term] = Field(default_factory=list)
+    all: list[Term] = Field(default_factory=list)
+    none: list[Term] = Field(default_factory=list)
+
+    @field_validator("any", "all", "none")
+    @classmethod
+    def _no_empty_terms(cls, terms: list[Term]) -> list[Term]:
+        for term in terms:
+            words = [term] if isinstance(term, str) else term
+            if not words or any(not w.strip() for w in words):
+                raise ValueError("terms must be non-empty strings or non-empty lists of strings")
+        return terms
+
+
+class Claim(_Strict):
+    """A tracked claim: one sentence, the entity aliases it is about, and optional keywords."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    claim: str = Field(min_length=3)
+    entities: list[str] = Field(min_length=1)
+    keywords: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+
+    def spec(self) -> ClaimSpec:
+        return ClaimSpec(self.id, self.claim, tuple(self.entities), tuple(self.keywords))
+
 
 _STOPWORDS = frozenset(
     {

@@ -27,11 +27,11 @@ from urllib.parse import urlsplit
 from pydantic import field_validator
 
 from monitor.domain import RawDocument
-from monitor.feeds import FeedEntry, FeedError, parse_feed
-from monitor.fetch import Fetcher, FetchError, Validators
-from monitor.sources import base
-from monitor.sources.base import Item, Poll, Source, SourceError, SourceOptions, SourceState
-from monitor.urls import url_identity
+from monitor.ingest.feed_entries import FeedEntry, FeedError, parse_feed
+from monitor.ingest.fetch import Fetcher, FetchError, Validators
+from monitor.ingest.sources import base
+from monitor.ingest.sources.base import Item, Poll, Source, SourceError, SourceOptions, SourceState
+from monitor.ingest.urls import url_identity
 
 log = logging.getLogger(__name__)
 

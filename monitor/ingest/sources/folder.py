@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import ValidationInfo, field_validator
 
-from monitor import documents
 from monitor.domain import RawDocument
-from monitor.sources import base
-from monitor.sources.base import Failure, Item, Poll, Source, SourceError, SourceOptions, SourceState
+from monitor.ingest import documents
+from monitor.ingest.sources import base
+from monitor.ingest.sources.base import Failure, Item, Poll, Source, SourceError, SourceOptions, SourceState
 
 if TYPE_CHECKING:
-    from monitor.fetch import Fetcher
+    from monitor.ingest.fetch import Fetcher
 
 DEFAULT_PATTERNS = ("*.txt", "*.md", "*.markdown", "*.html", "*.htm", "*.json")
 MAX_FILE_BYTES = 20 * 1024 * 1024

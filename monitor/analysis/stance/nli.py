@@ -39,8 +39,8 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from monitor.analysis.stance.base import EngineOptions, Passage, register
 from monitor.domain import ClaimSpec, Judgement, Stance
-from monitor.stance.base import EngineOptions, Passage, register
 
 _LABELS = {"entailment": Stance.CONFIRM, "contradiction": Stance.CONTRADICT, "neutral": Stance.DISCUSS}
 _WORD = re.compile(r"\w")

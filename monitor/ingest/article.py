@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from monitor.dates import as_utc, date_in_text
 from monitor.domain import Article, RawDocument
+from monitor.ingest.dates import as_utc, date_in_text
 
 FILE_TIME = "file time"
 """The `date_origin` of an article dated by its file's modification time: nothing else dated it."""

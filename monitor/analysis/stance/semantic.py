@@ -15,7 +15,7 @@ reach the model), the engine
    the embeddings) to a calibrated multinomial logistic layer; the most probable stance wins, with the
    adjustments documented at MIN_POLAR and CONTEXT_PENALTY.
 
-The layer (data/semantic.json) was trained by `python -m monitor.stance.train` only on data that may
+The layer (data/semantic.json) was trained by `python -m monitor.analysis.stance.train` only on data that may
 ship: the hand-written passages in data/written.jsonl, and ARC (Apache-2.0) for the relevance
 threshold. The file records what it was trained on and its held-out scores; docs/stance.md has the rest.
 """
@@ -32,11 +32,11 @@ from typing import Any
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
+from monitor.analysis.embeddings import DIMENSIONS, Encoder, Vectors, shared_encoder
+from monitor.analysis.stance import features
+from monitor.analysis.stance.base import EngineOptions, Passage, register
+from monitor.analysis.stance.rules import RulesEngine
 from monitor.domain import ClaimSpec, Judgement, Stance
-from monitor.embeddings import DIMENSIONS, Encoder, Vectors, shared_encoder
-from monitor.stance import features
-from monitor.stance.base import EngineOptions, Passage, register
-from monitor.stance.rules import RulesEngine
 
 DEFAULT_WEIGHTS = Path(__file__).with_name("data") / "semantic.json"
 RELIABLE_HEDGES = frozenset(
@@ -70,7 +70,7 @@ class SemanticOptions(EngineOptions):
     """Minimum cosine similarity for a sentence the keyword matcher did not find (default: from the
     weights file, chosen on held-out ARC data)."""
     weights: Path | None = None
-    """Another trained layer (a JSON file written by `python -m monitor.stance.train`)."""
+    """Another trained layer (a JSON file written by `python -m monitor.analysis.stance.train`)."""
 
     @field_validator("weights")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from monitor.domain import Attribution, Evidence, Judgement, Sentence, Stance
-from monitor.ledger import article_verdict
+from monitor.analysis.verdict import article_verdict
 
 
 def ev(stance: Stance, confidence: float) -> Evidence:

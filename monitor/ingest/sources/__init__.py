@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.sources.base import (
+from monitor.ingest.sources.base import (
     Failure,
     Item,
     Poll,
@@ -12,8 +12,8 @@ from monitor.sources.base import (
     SourceState,
     UnreadableItem,
 )
-from monitor.sources.feed import FeedOptions
-from monitor.sources.folder import FolderOptions
+from monitor.ingest.sources.feed import FeedOptions
+from monitor.ingest.sources.folder import FolderOptions
 
 SOURCE_KINDS: dict[str, type[SourceOptions]] = {"folder": FolderOptions, "feed": FeedOptions}
 

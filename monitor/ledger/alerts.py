@@ -10,15 +10,12 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from monitor.domain import Article, ClaimStatus, EventKind
-from monitor.health import HealthEvent
-from monitor.ledger import Ledger, LedgerEvent
-from monitor.statements import LedgerEntry, Statement
-
-if TYPE_CHECKING:
-    from monitor.config import Claim
+from monitor.domain import Article, ClaimSpec, ClaimStatus, EventKind
+from monitor.ingest.health import HealthEvent
+from monitor.ledger.claim_ledger import Ledger, LedgerEvent
+from monitor.ledger.statements import LedgerEntry, Statement
 
 _HEADLINE = {
     EventKind.CONFIRMATION: "New independent confirmation",
@@ -37,12 +34,12 @@ class AlertDraft:
     payload: dict[str, Any]
 
 
-def statement_alert(claim: Claim, ledger: Ledger, events: Sequence[LedgerEvent]) -> AlertDraft:
+def statement_alert(claim: ClaimSpec, ledger: Ledger, events: Sequence[LedgerEvent]) -> AlertDraft:
     """One alert for new independent confirmations or contradictions (grouped), or for one change of
     position. It says why it fired and quotes each statement with who said it, where, when and how
     sure the engine is."""
     kind = events[0].kind
-    lines = [f"Claim: {claim.claim} [{claim.id}, now {ledger.status.value}]"]
+    lines = [f"Claim: {claim.text} [{claim.id}, now {ledger.status.value}]"]
     if kind is EventKind.POSITION_CHANGE:
         event = events[0]
         assert event.statement is not None and event.previous is not None
@@ -70,7 +67,7 @@ def statement_alert(claim: Claim, ledger: Ledger, events: Sequence[LedgerEvent])
         payload={
             "event": kind.value,
             "claim_id": claim.id,
-            "claim": claim.claim,
+            "claim": claim.text,
             "status": ledger.status.value,
             "why": [e.reason for e in events],
             "statements": [statement_payload(s) for s in statements],
@@ -165,7 +162,7 @@ def status_alert(
     )
 
 
-def silence_alert(claim: Claim, *, last_evidence: int, since: datetime, quiet: float) -> AlertDraft:
+def silence_alert(claim: ClaimSpec, *, last_evidence: int, since: datetime, quiet: float) -> AlertDraft:
     days = quiet / 86400
     span = f"{days:g} day{'s' if days != 1 else ''}" if quiet >= 86400 else f"{quiet / 3600:g} h"
     return AlertDraft(
@@ -175,7 +172,7 @@ def silence_alert(claim: Claim, *, last_evidence: int, since: datetime, quiet: f
         confidence=1.0,
         title=f"No new evidence on {claim.id} for {span}",
         body=(
-            f"Claim: {claim.claim} [{claim.id}]\nWhy: nothing has confirmed, contradicted or discussed it "
+            f"Claim: {claim.text} [{claim.id}]\nWhy: nothing has confirmed, contradicted or discussed it "
             f"since {since:%Y-%m-%d %H:%M} UTC (ledger.silence is {span})."
         ),
         payload={"event": EventKind.SILENCE.value, "claim_id": claim.id, "since": since.isoformat()},

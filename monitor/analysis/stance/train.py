@@ -1,6 +1,6 @@
-"""Train the `semantic` engine's stance layer: `python -m monitor.stance.train` (needs `.[train]`).
+"""Train the `semantic` engine's stance layer: `python -m monitor.analysis.stance.train` (needs `.[train]`).
 
-    python -m monitor.stance.train --arc ../shared/data/stance/arc-train.jsonl.gz
+    python -m monitor.analysis.stance.train --arc ../shared/data/stance/arc-train.jsonl.gz
 
 What it may learn from is fixed by licence: the hand-written, labelled news sentences in
 data/written.jsonl (ours, Apache-2.0 with the code) for the stance layer, and ARC (Apache-2.0) for
@@ -33,13 +33,13 @@ from typing import Any
 
 import numpy as np
 
+from monitor.analysis.embeddings import Encoder, Vectors
+from monitor.analysis.match import ClaimMatcher, claim_from_text
+from monitor.analysis.sentences import split_sentences
+from monitor.analysis.stance.base import Passage
+from monitor.analysis.stance.rules import RulesEngine
+from monitor.analysis.stance.semantic import DEFAULT_WEIGHTS, FEATURES, encode, feature_rows
 from monitor.domain import Stance
-from monitor.embeddings import Encoder, Vectors
-from monitor.match import ClaimMatcher, claim_from_text
-from monitor.sentences import split_sentences
-from monitor.stance.base import Passage
-from monitor.stance.rules import RulesEngine
-from monitor.stance.semantic import DEFAULT_WEIGHTS, FEATURES, encode, feature_rows
 
 WRITTEN = Path(__file__).with_name("data") / "written.jsonl"
 CLASSES = (Stance.CONFIRM, Stance.CONTRADICT, Stance.DISCUSS, Stance.UNRELATED)
