@@ -41,9 +41,12 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
-                if receiver.stall_next > 0:
-                    receiver.stall_next -= 1
+                if receiver.stall_next > 0:  # the sender times out: this request is lost, whenever the
+                    receiver.stall_next -= 1  # next one arrives (it neither counts nor takes a failure)
                     time.sleep(1.5)
+                    self.send_response(503)
+                    self.end_headers()
+                    return
                 if receiver.fail_next > 0:
                     receiver.fail_next -= 1
                     self.send_response(500)
