@@ -11,14 +11,13 @@ ENV PIP_NO_CACHE_DIR=1 \
 # libraries). The project's own pin is then already satisfied.
 RUN python -m venv /opt/venv \
     && pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
-WORKDIR /app
-COPY pyproject.toml README.md alembic.ini ./
+WORKDIR /src
+COPY pyproject.toml README.md LICENSE ./
 COPY monitor ./monitor
 COPY alembic ./alembic
-# Editable, at the same /app path as in the runtime stage: the app finds its migrations next to the
-# package (/app/alembic), which a plain `pip install .` into site-packages would leave behind.
-RUN pip install -e '.[postgres]' \
-    && python -m compileall -q /app/monitor /app/alembic
+# A plain install into the venv: the wheel carries the package data (stance data, templates, static
+# files) and the migrations (alembic/ ships as monitor/store/migrations), so nothing is read from /src.
+RUN pip install '.[postgres]'
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -31,9 +30,6 @@ RUN useradd --uid 10001 --user-group --create-home --home-dir /home/monitor --sh
     && chown monitor:monitor /data
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
-COPY --from=builder /app/pyproject.toml /app/alembic.ini ./
-COPY --from=builder /app/monitor ./monitor
-COPY --from=builder /app/alembic ./alembic
 COPY config ./config
 COPY seeds ./seeds
 COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/monitor-entrypoint

@@ -1,5 +1,6 @@
-"""Benchmark the ledger replay (monitor/statements.py, monitor/ledger.py, monitor/speakers.py): how long
-replaying one claim takes as its evidence grows, which is what every new article of the claim costs.
+"""Benchmark the ledger replay (monitor/ledger/statements.py, monitor/ledger/claim_ledger.py,
+monitor/ledger/identities.py): how long replaying one claim takes as its evidence grows, which is
+what every new article of the claim costs.
 
     python3 bench/ledger.py [--sizes 1000,5000,20000] [--sources 200] [--seed 1]
 

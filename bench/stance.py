@@ -12,12 +12,12 @@ load and the peak RSS belong to that engine alone. Per engine:
 - pairs/s: claim-article pairs judged exactly as `monitor eval` judges them (`judge_text` on
   `claim_from_text(...)`, grouped by body so per-body caching works). The pairs are those of bodies
   drawn at random (`--seed`, default 1) until `--n-pairs`, from `--pairs` joined with `--bodies`;
-- articles/s: the whole analyzer (`Analyzer(rules.topics, rules.claims, engine)` on `config/monitor.yaml`) on
-  `--n-articles` copies of the five seeds, read as the folder source reads them. "cached" cycles the
-  seeds unchanged after one untimed pass, so the semantic engine's embedding cache (monitor/embeddings.py)
-  answers every sentence; "cold" makes every sentence of every copy a new text by inserting an invisible
-  copy number (zero-width characters, dropped by the tokenizer) after its last letter or digit, so the
-  model does the same work as on the seeds but nothing comes from the cache;
+- articles/s: the whole analyzer (`Analyzer(rules.topics, rules.claims, engine)`, rules from
+  `config/monitor.yaml`) on `--n-articles` copies of the five seeds, read as the folder source reads
+  them. "cached" cycles the seeds unchanged after one untimed pass, so the semantic engine's embedding
+  cache (monitor/analysis/embeddings.py) answers every sentence; "cold" makes every sentence of every
+  copy a new text by inserting an invisible copy number (zero-width characters, dropped by the
+  tokenizer) after its last letter or digit, so the model does the same work as on the seeds but nothing comes from the cache;
 - evidence: evidence sentences per seed article (mean of the cached run);
 - peak RSS of the subprocess (which also holds the chosen pairs and the rules).
 

@@ -1,4 +1,4 @@
-"""Benchmark story clustering (monitor/stories.py): signatures/s, clustering time, pairwise precision
+"""Benchmark story clustering (monitor/ledger/stories.py): signatures/s, clustering time, pairwise precision
 and recall, candidate pairs, peak memory, on a generated corpus of near-duplicates.
 
     python3 bench/stories.py [--docs 5000] [--seed 1] [--json]

@@ -62,17 +62,14 @@ class Tracker:
             repo.add_event(session, claim_id=claim_id, key=event.key, kind=event.kind, alerted=event.current)
         current = [e for e in fresh if e.current]
         written = 0
+        spec = claim.spec()
         for kind in _GROUPED:
             group = [e for e in current if e.kind is kind]
             if group:
-                written += self._alert(
-                    session, alerts.statement_alert(claim.spec(), ledger, group), article_id
-                )
+                written += self._alert(session, alerts.statement_alert(spec, ledger, group), article_id)
         for event in current:
             if event.kind is EventKind.POSITION_CHANGE:
-                written += self._alert(
-                    session, alerts.statement_alert(claim.spec(), ledger, [event]), article_id
-                )
+                written += self._alert(session, alerts.statement_alert(spec, ledger, [event]), article_id)
         return written + self._status(session, claim, ledger, article_id)
 
     def silence(self, session: Session, now: datetime) -> int:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from monitor.domain import Attribution, Evidence, Judgement, Sentence, Stance
 from monitor.analysis.verdict import article_verdict
+from monitor.domain import Attribution, Evidence, Judgement, Sentence, Stance
 
 
 def ev(stance: Stance, confidence: float) -> Evidence:

@@ -3,6 +3,8 @@ kind is documented."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import re
 
 from typer.main import get_command
@@ -15,6 +17,8 @@ from monitor.ingest.sources import SOURCE_KINDS
 from .conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+SHIPPED_AS = {"monitor/store/migrations/": ROOT / "alembic"}  # pyproject.toml's package-dir
 
 
 def setup_commands() -> list[str]:
@@ -54,3 +58,28 @@ def test_every_source_kind_and_stance_engine_is_documented() -> None:
         assert f"kind: {kind}" in README, kind
     for kind in ENGINES:
         assert f"`{kind}`" in README, kind
+
+
+def test_every_module_the_docs_name_exists() -> None:
+    """Paths such as `monitor/ledger/stories.py` and modules such as `monitor.analysis.stance.train`
+    in the README and docs/ name what is there (a moved module leaves no stale pointer behind)."""
+    missing = []
+    for doc in DOCS:
+        text = doc.read_text()
+        for path in re.findall(r"(?<![\w/.-])monitor/[\w/.]*\w/?", text):
+            if not (ROOT / path).exists() and not SHIPPED_AS.get(path, ROOT / path).is_dir():
+                missing.append(f"{doc.name}: {path}")
+        for dotted in re.findall(r"(?:`|-m )(monitor(?:\.\w+)+)", text):
+            module, _, attribute = dotted.rpartition(".")
+            if not _is_module(dotted) and not (
+                _is_module(module) and hasattr(importlib.import_module(module), attribute)
+            ):
+                missing.append(f"{doc.name}: {dotted}")
+    assert not missing, missing
+
+
+def _is_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False

@@ -1,5 +1,5 @@
 """Wire copies, truncations and rewrites of one story cluster together; other stories, even on the same
-event, stay apart (monitor/stories.py on the hand-written corpus tests/data/stories/corpus.yaml)."""
+event, stay apart (monitor/ledger/stories.py on the hand-written corpus tests/data/stories/corpus.yaml)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,13 @@ from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "alembic"
+
+def migrations_folder() -> Path:
+    """The Alembic scripts: shipped inside the package (a wheel carries the top-level alembic/ folder
+    as monitor/store/migrations), else the source tree's alembic/ (an editable install)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "migrations"
+    return packaged if (packaged / "env.py").is_file() else here.parents[1] / "alembic"
 
 
 def make_engine(url: str, *, read_only: bool = False) -> Engine:
@@ -86,10 +92,11 @@ def single_writer(url: str) -> Iterator[None]:
 def alembic_config(engine: Engine) -> Any:
     from alembic.config import Config
 
-    if not (MIGRATIONS / "env.py").is_file():
-        raise RuntimeError(f"migrations not found at {MIGRATIONS}; install the project from its source tree")
+    migrations = migrations_folder()
+    if not (migrations / "env.py").is_file():
+        raise RuntimeError(f"migrations not found at {migrations}; reinstall the package (pip install .)")
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(migrations))
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     config.attributes["engine"] = engine
     return config
