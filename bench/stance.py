@@ -17,7 +17,8 @@ load and the peak RSS belong to that engine alone. Per engine:
   them. "cached" cycles the seeds unchanged after one untimed pass, so the semantic engine's embedding
   cache (monitor/analysis/embeddings.py) answers every sentence; "cold" makes every sentence of every
   copy a new text by inserting an invisible copy number (zero-width characters, dropped by the
-  tokenizer) after its last letter or digit, so the model does the same work as on the seeds but nothing comes from the cache;
+  tokenizer) after its last letter or digit, so the model does the same work as on the seeds but
+  nothing comes from the cache;
 - evidence: evidence sentences per seed article (mean of the cached run);
 - peak RSS of the subprocess (which also holds the chosen pairs and the rules).
 
