@@ -2,7 +2,10 @@
 
 Validation is strict: an unknown key, a wrong type or a reference to something that does not exist is
 a `ConfigError` whose lines each name the file, the line and the key (`config.yaml:12: claims[0].keyword:
-unknown key; did you mean 'keywords'?`). Each source kind and stance engine validates its own options.
+unknown key; did you mean 'keywords'?`). Each stage validates its own options, and this file composes
+them: source kinds (`monitor.ingest.sources`), stance engines (`monitor.analysis.stance`), topics and
+claims (`monitor.analysis.match`), the ledger's `Policy`, and the `alerts:` section with its template
+overrides (`monitor.notify.rules`).
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from monitor.analysis.match import Claim, Topic
+from monitor.analysis.stance import ENGINES
 from monitor.config.durations import parse_duration
 from monitor.config.safe_yaml import YamlProblem, read_yaml
-from monitor.ingest.sources.base import SourceOptions
+from monitor.ingest.sources import SOURCE_KINDS, SourceOptions
 from monitor.ledger.claim_ledger import Policy
 from monitor.notify.rules import Alerts, Channel, Delivery, Route
 
@@ -172,8 +176,6 @@ def _sources(
     path: Path, lines: _LineIndex, raw_sources: list[Any]
 ) -> tuple[list[SourceOptions], list[Problem]]:
     """Validate each source with the options model of its kind."""
-    from monitor.ingest.sources import SOURCE_KINDS  # the registries import config types; avoid a cycle
-
     sources: list[SourceOptions] = []
     problems: list[Problem] = []
     for i, raw in enumerate(raw_sources):
@@ -194,8 +196,6 @@ def _sources(
 def _resolve(
     path: Path, lines: _LineIndex, parsed: RulesFile, sources: list[SourceOptions], problems: list[Problem]
 ) -> Rules:
-    from monitor.analysis.stance import ENGINES
-
     def problem(loc: Loc, message: str) -> None:
         problems.append(Problem(path, lines.line(loc), _dotted(loc), message))
 
