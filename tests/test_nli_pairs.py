@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 
 from monitor.analysis.stance import nli_pairs
-from monitor.analysis.stance.nli_pairs import CONTRADICTION, ENTAILMENT, NEUTRAL, clause, generate, read_jsonl
+from monitor.analysis.stance.nli_pairs import CONTRADICTION, ENTAILMENT, NEUTRAL, clause, generate
+from monitor.analysis.stance.train import read_jsonl
 
 PROPOSITIONS = list(read_jsonl(nli_pairs.PROPOSITIONS))
 FEVER_LIKE = [

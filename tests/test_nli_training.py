@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.analysis.stance.nli_train import Settings, eval_sets, scores, train, training_records
+from monitor.analysis.stance.nli_train import Settings, datasets, scores, train
 
 SNLI = [
     ("A man plays a guitar on stage.", "A man is playing music.", "entailment"),
@@ -53,15 +53,16 @@ SMALL = Settings(snli=8, batch_size=4, max_length=48, max_pairs=12, checkpoint_e
 
 
 def test_training_data_leaves_out_held_out_claims_and_takes_no_unlicensed_set(nli: Path) -> None:
-    records = training_records(nli, Settings(snli=8))
+    records, _ = datasets(nli, Settings(snli=8))
     sources = {r["source"] for r in records}
     assert sources == {"snli", "fever", "written", "fever-frames", "written-passages"}
-    held_out = {r["hypothesis"] for rows in eval_sets(nli, Settings(eval_limit=10**6)).values() for r in rows}
+    _, sets = datasets(nli, Settings(snli=8, eval_limit=10**6))
+    held_out = {r["hypothesis"] for rows in sets.values() for r in rows}
     news = {
         r["hypothesis"] for r in records if r["source"] in {"written", "fever-frames", "written-passages"}
     }
     assert not news & held_out
-    assert training_records(nli, Settings(snli=8)) == records  # the order is fixed by the seed
+    assert datasets(nli, Settings(snli=8))[0] == records  # the order is fixed by the seed
 
 
 def test_scores_count_a_two_way_not_entailment_as_right_for_neutral_or_contradiction() -> None:

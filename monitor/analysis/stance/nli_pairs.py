@@ -25,17 +25,18 @@ is on propositions the model never saw in any frame.
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import json
 import random
 import re
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from monitor.analysis.stance.train import read_jsonl
 
 PROPOSITIONS = Path(__file__).with_name("data") / "propositions.jsonl"
 ENTAILMENT, NEUTRAL, CONTRADICTION = "entailment", "neutral", "contradiction"
@@ -205,16 +206,15 @@ def fever_pairs(claims: Sequence[str], rng: random.Random, *, frames_per_claim: 
     """Clause frames over FEVER claims (a few drawn per claim, so that the frames do not swamp the
     rest), a different claim about the same subject as a related-but-different fact, and a changed
     number as a contradiction."""
+    subject = {c: m.group(1).strip() for c in claims if (m := _SUBJECT.match(c))}
     by_subject: dict[str, list[str]] = defaultdict(list)
-    for claim in claims:
-        if match := _SUBJECT.match(claim):
-            by_subject[match.group(1).strip()].append(claim)
+    for claim, name in subject.items():
+        by_subject[name].append(claim)
     for claim in claims:
         key, p = f"fever:{claim}", clause(claim)
         for frame, template, label in rng.sample(CLAUSE_FRAMES, frames_per_claim):
             yield Pair(_fill(template, rng, p=p), claim, label, "fever-frames", frame, key)
-        match = _SUBJECT.match(claim)
-        siblings = [c for c in by_subject.get(match.group(1).strip(), []) if c != claim] if match else []
+        siblings = [c for c in by_subject.get(subject.get(claim, ""), []) if c != claim]
         if siblings:
             other = clause(rng.choice(siblings))
             yield Pair(
@@ -225,7 +225,7 @@ def fever_pairs(claims: Sequence[str], rng: random.Random, *, frames_per_claim: 
             old = rng.choice(numbers)
             digits = old.replace(",", "")
             if digits.isdigit() and int(digits) > 1:
-                new = str(int(digits) + rng.choice((-1, 1)) * max(1, int(digits) // 10 or 1))
+                new = str(int(digits) + rng.choice((-1, 1)) * max(1, int(digits) // 10))
                 changed = claim.replace(old, new, 1)
                 premise = _fill("{p}, {s} said.", rng, p=clause(changed))
                 yield Pair(premise, claim, CONTRADICTION, "fever-frames", "changed_number", key)
@@ -236,14 +236,6 @@ def fever_claims(records: Iterable[dict[str, Any]]) -> set[str]:
     return {
         r["hypothesis"].strip() for r in records if '"' not in r["hypothesis"] and r["hypothesis"].strip()
     }
-
-
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    opener: Callable[..., Any] = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)
 
 
 def generate(

@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from monitor.analysis.stance import nli_pairs
-from monitor.analysis.stance.nli_pairs import CONTRADICTION, ENTAILMENT, NEUTRAL, read_jsonl, split_of
+from monitor.analysis.stance.nli_pairs import CONTRADICTION, ENTAILMENT, NEUTRAL, split_of
+from monitor.analysis.stance.train import read_jsonl
 
 LABELS = (ENTAILMENT, NEUTRAL, CONTRADICTION)
 WRITTEN = Path(__file__).with_name("data") / "written.jsonl"
@@ -49,7 +50,8 @@ _WRITTEN_LABELS = {
 }
 HOLDOUT = 0.15
 
-# The held-out sets measured at the end: file in --nli, and which records.
+# The public held-out sets measured at the end (file in --nli, which records); `datasets` adds the
+# held-out FEVER claims, generated frames and written passages.
 EVAL_SETS: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
     "snli-test": ("snli-test.jsonl.gz", lambda r: True),
     "mnli-samples": ("mnli-samples.jsonl.gz", lambda r: True),
@@ -57,10 +59,6 @@ EVAL_SETS: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
     "breaking-nli": ("breaking-nli.jsonl.gz", lambda r: True),
     "fever-symmetric": ("fever-symmetric.jsonl.gz", lambda r: True),
     "perspectrum-test": ("perspectrum.jsonl.gz", lambda r: r.get("split") == "test"),
-    "fever-heldout": (
-        "fever-nli.jsonl.gz",
-        lambda r: split_of(f"fever:{r['hypothesis']}", HOLDOUT) == "test",
-    ),
 }
 
 
@@ -78,8 +76,21 @@ class Settings:
     eval_limit: int = 2_000
 
 
-def training_records(nli: Path, settings: Settings) -> list[dict[str, Any]]:
-    """Every training pair, shuffled by the seed; each with `premise`, `hypothesis`, `label`, `source`."""
+def datasets(nli: Path, settings: Settings) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """The training pairs (shuffled by the seed; each with `premise`, `hypothesis`, `label`, `source`)
+    and the held-out sets by name (each at most `eval_limit` pairs, drawn by the seed when larger).
+    FEVER, the generated pairs and the written passages are read once and split between the two."""
+    fever_path = nli / "fever-nli.jsonl.gz"
+    fever = list(read_jsonl(fever_path)) if fever_path.exists() else []
+    fever_split = [split_of(f"fever:{r['hypothesis']}", HOLDOUT) for r in fever]
+    generated = nli_pairs.generate(
+        list(read_jsonl(nli_pairs.PROPOSITIONS)),
+        sorted(nli_pairs.fever_claims(fever)),
+        seed=settings.seed,
+        holdout=HOLDOUT,
+    )
+    written = written_records()
+
     records: list[dict[str, Any]] = []
     snli = nli / "snli-train.jsonl.gz"
     if snli.exists():
@@ -87,21 +98,28 @@ def training_records(nli: Path, settings: Settings) -> list[dict[str, Any]]:
             if i >= settings.snli:
                 break
             records.append(_pair(r, "snli"))
-    fever = list(read_jsonl(nli / "fever-nli.jsonl.gz")) if (nli / "fever-nli.jsonl.gz").exists() else []
-    records += [_pair(r, "fever") for r in fever if split_of(f"fever:{r['hypothesis']}", HOLDOUT) == "train"]
+    records += [_pair(r, "fever") for r, split in zip(fever, fever_split, strict=True) if split == "train"]
     perspectrum = nli / "perspectrum.jsonl.gz"
     if perspectrum.exists():
         records += [_pair(r, "perspectrum") for r in read_jsonl(perspectrum) if r.get("split") == "train"]
-    generated = nli_pairs.generate(
-        list(read_jsonl(nli_pairs.PROPOSITIONS)),
-        sorted(nli_pairs.fever_claims(fever)),
-        seed=settings.seed,
-        holdout=HOLDOUT,
-    )
     records += [_pair(r, r["source"]) for r in generated if r["split"] == "train"]
-    records += [r for r in written_records() if r["split"] == "train"]
+    records += [r for r in written if r["split"] == "train"]
     random.Random(settings.seed).shuffle(records)
-    return records[: settings.max_pairs] if settings.max_pairs else records
+
+    sets: dict[str, list[dict[str, Any]]] = {}
+    for name, (file, keep) in EVAL_SETS.items():
+        if (nli / file).exists():
+            sets[name] = [r for r in read_jsonl(nli / file) if keep(r)]
+    sets["fever-heldout"] = [r for r, split in zip(fever, fever_split, strict=True) if split == "test"]
+    sets["news-frames-heldout"] = [r for r in generated if r["split"] == "test"]
+    sets["written-heldout"] = [r for r in written if r["split"] == "test"]
+    rng = random.Random(settings.seed)
+    held_out = {
+        name: rng.sample(rows, settings.eval_limit) if len(rows) > settings.eval_limit else rows
+        for name, rows in sets.items()
+        if rows
+    }
+    return records[: settings.max_pairs] if settings.max_pairs else records, held_out
 
 
 def written_records() -> list[dict[str, Any]]:
@@ -128,29 +146,6 @@ def _pair(record: dict[str, Any], source: str) -> dict[str, Any]:
         "hypothesis": record["hypothesis"],
         "label": record["label"],
         "source": source,
-    }
-
-
-def eval_sets(nli: Path, settings: Settings) -> dict[str, list[dict[str, Any]]]:
-    """The held-out sets (each at most `eval_limit` pairs, drawn by the seed when larger)."""
-    sets: dict[str, list[dict[str, Any]]] = {}
-    for name, (file, keep) in EVAL_SETS.items():
-        if (nli / file).exists():
-            sets[name] = [r for r in read_jsonl(nli / file) if keep(r)]
-    fever = list(read_jsonl(nli / "fever-nli.jsonl.gz")) if (nli / "fever-nli.jsonl.gz").exists() else []
-    generated = nli_pairs.generate(
-        list(read_jsonl(nli_pairs.PROPOSITIONS)),
-        sorted(nli_pairs.fever_claims(fever)),
-        seed=settings.seed,
-        holdout=HOLDOUT,
-    )
-    sets["news-frames-heldout"] = [r for r in generated if r["split"] == "test"]
-    sets["written-heldout"] = [r for r in written_records() if r["split"] == "test"]
-    rng = random.Random(settings.seed)
-    return {
-        name: rng.sample(rows, settings.eval_limit) if len(rows) > settings.eval_limit else rows
-        for name, rows in sets.items()
-        if rows
     }
 
 
@@ -196,7 +191,7 @@ def train(
 
     work.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(settings.seed)
-    records = training_records(nli, settings)
+    records, held_out = datasets(nli, settings)
     (work / "data.json").write_text(json.dumps(_data_summary(records), indent=1))
     base = base_model_path()
     tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
@@ -229,14 +224,7 @@ def train(
     while step < total:
         start = (step % steps_per_epoch) * settings.batch_size
         batch = records[start : start + settings.batch_size]
-        encoded = tokenizer(
-            [r["premise"] for r in batch],
-            [r["hypothesis"] for r in batch],
-            truncation=True,
-            max_length=settings.max_length,
-            padding=True,
-            return_tensors="pt",
-        )
+        encoded = _encode(tokenizer, batch, settings)
         labels = torch.tensor([label_id[r["label"]] for r in batch])
         loss = model(**encoded, labels=labels).loss
         loss.backward()
@@ -262,7 +250,7 @@ def train(
         "train_seconds": round(seconds, 1),
         "pairs_per_second": round(total * settings.batch_size / seconds, 1) if seconds else None,
         "data": _data_summary(records),
-        "held_out": evaluate(model, tokenizer, eval_sets(nli, settings), settings, torch),
+        "held_out": evaluate(model, tokenizer, held_out, settings, torch),
     }
     (work / "train.json").write_text(json.dumps(report, indent=1))
     return report
@@ -278,18 +266,23 @@ def evaluate(
             predicted: list[str] = []
             for start in range(0, len(rows), 64):
                 batch = rows[start : start + 64]
-                encoded = tokenizer(
-                    [r["premise"] for r in batch],
-                    [r["hypothesis"] for r in batch],
-                    truncation=True,
-                    max_length=settings.max_length,
-                    padding=True,
-                    return_tensors="pt",
-                )
+                encoded = _encode(tokenizer, batch, settings)
                 predicted += [LABELS[i] for i in model(**encoded).logits.argmax(-1).tolist()]
             out[name] = scores([r["label"] for r in rows], predicted)
     model.train()
     return out
+
+
+def _encode(tokenizer: Any, batch: Sequence[dict[str, Any]], settings: Settings) -> Any:
+    """A batch of (premise, hypothesis) pairs as model input, cut to `max_length` tokens."""
+    return tokenizer(
+        [r["premise"] for r in batch],
+        [r["hypothesis"] for r in batch],
+        truncation=True,
+        max_length=settings.max_length,
+        padding=True,
+        return_tensors="pt",
+    )
 
 
 def _save(
