@@ -2,7 +2,7 @@
 
     python3 bench/stance.py [--n-pairs 1000] [--n-articles 200] [--engines rules,semantic,nli,llm]
                             [--nli-model DIR] [--llm-url URL --llm-model NAME] [--torch-threads N]
-                            [--json]
+                            [--baseline REF [--baseline-engines semantic]] [--json]
 
 Each engine is measured in its own subprocess (this script again, with `--one KIND`), so the model
 load and the peak RSS belong to that engine alone. Per engine:
@@ -25,8 +25,12 @@ load and the peak RSS belong to that engine alone. Per engine:
 The header gives the CPUs, torch's thread count (`--torch-threads` sets it after the build) and the
 load average before and after: on a busy machine torch's threads compete with other processes.
 
-`nli` needs `--nli-model` (a local Hugging Face NLI cross-encoder directory) and `llm` needs `--llm-url`
-and `--llm-model`; without them those engines are skipped. Progress goes to stderr.
+`nli` uses `--nli-model` (a local Hugging Face NLI cross-encoder directory) or, without it, the model
+shipped in the package; `llm` needs `--llm-url` and `--llm-model` and is skipped without them.
+
+`--baseline REF` measures the `--baseline-engines` (default `semantic`) once more as the git commit REF
+had them, in the same run on the same pairs and articles: the script checks REF out into a temporary
+git worktree and runs its own `--one KIND` there (rows named `KIND@REF`). Progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -97,16 +101,17 @@ def write_sample(pairs: list[Pair], pairs_path: Path, bodies_path: Path) -> None
 
 
 def skip_reason(kind: str, args: argparse.Namespace) -> str | None:
-    if kind == "nli" and args.nli_model is None:
-        return "no --nli-model given"
     if kind == "llm" and (args.llm_url is None or args.llm_model is None):
         return "no --llm-url/--llm-model given"
     return None
 
 
-def run_one(kind: str, args: argparse.Namespace, pairs_path: Path, bodies_path: Path) -> dict[str, Any]:
-    """Measure one engine in a subprocess; its stderr (progress) passes through."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--one", kind]
+def run_one(
+    kind: str, args: argparse.Namespace, pairs_path: Path, bodies_path: Path, root: Path = ROOT
+) -> dict[str, Any]:
+    """Measure one engine in a subprocess (with the code of `root`, a checkout); its stderr (progress)
+    passes through."""
+    command = [sys.executable, str(root / "bench" / "stance.py"), "--one", kind]
     command += ["--pairs", str(pairs_path), "--bodies", str(bodies_path)]
     command += ["--n-articles", str(args.n_articles)]
     if args.torch_threads is not None:
@@ -115,13 +120,30 @@ def run_one(kind: str, args: argparse.Namespace, pairs_path: Path, bodies_path: 
         command += ["--nli-model", str(args.nli_model)]
     if args.llm_url is not None and args.llm_model is not None:
         command += ["--llm-url", args.llm_url, "--llm-model", args.llm_model]
-    log(f"[{kind}] subprocess started")
-    done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
+    log(f"[{kind}] subprocess started in {root}")
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(command, cwd=root, env=env, stdout=subprocess.PIPE, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         return {"engine": kind, "failed": f"subprocess exited with {done.returncode} (see stderr)"}
     row: dict[str, Any] = json.loads(lines[-1])
     return row
+
+
+def baseline_rows(
+    args: argparse.Namespace, pairs_path: Path, bodies_path: Path, where: Path
+) -> list[dict[str, Any]]:
+    """The baseline engines measured with the code of commit `args.baseline`, from a git worktree."""
+    git = ["git", "-C", str(ROOT)]
+    subprocess.run([*git, "worktree", "add", "--detach", "-q", str(where), args.baseline], check=True)
+    try:
+        rows = []
+        for kind in [k.strip() for k in args.baseline_engines.split(",") if k.strip()]:
+            row = run_one(kind, args, pairs_path, bodies_path, root=where)
+            rows.append({**row, "engine": f"{kind}@{args.baseline}"})
+        return rows
+    finally:
+        subprocess.run([*git, "worktree", "remove", "--force", str(where)], check=False)
 
 
 def command_line() -> str:
@@ -186,6 +208,8 @@ def parent(args: argparse.Namespace) -> None:
                 rows.append({"engine": kind, "skipped": reason})
             else:
                 rows.append(run_one(kind, args, pairs_path, bodies_path))
+        if args.baseline:
+            rows += baseline_rows(args, pairs_path, bodies_path, Path(tmp) / "baseline")
 
     threads = next((r["torch_threads"] for r in rows if r.get("torch_threads")), None)
     load_after = os.getloadavg()
@@ -225,7 +249,7 @@ def engine_options(
     from monitor.evaluate import choose_engine
 
     _, options = choose_engine(kind, rules_kind, rules_options, StanceChoice().kind)
-    if kind == "nli":
+    if kind == "nli" and args.nli_model is not None:
         options["model"] = str(args.nli_model)
     if kind == "llm":
         options.update(url=args.llm_url, model=args.llm_model)
@@ -349,6 +373,8 @@ def main() -> None:
     parser.add_argument("--llm-url", help="OpenAI-compatible API base URL, e.g. http://127.0.0.1:8080/v1")
     parser.add_argument("--llm-model", help="model name for --llm-url")
     parser.add_argument("--torch-threads", type=int, help="torch threads (default: torch's own choice)")
+    parser.add_argument("--baseline", help="also measure the baseline engines as this git commit had them")
+    parser.add_argument("--baseline-engines", default="semantic", help="engines measured at --baseline")
     parser.add_argument("--json", action="store_true", help="print all rows as JSON")
     parser.add_argument("--one", choices=KINDS, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -6,6 +6,12 @@ unrelated). FNC-1 pairs carry `body_id` instead of the body; they are joined wit
 `{"body_id", "article_body"}` lines. A file that cannot be read raises `DataError`, whose message names
 the file and the line.
 
+Natural-language-inference sets (`{"premise", "hypothesis", "label"}`, as in ../shared/data/nli) are
+read too: the hypothesis is the claim and the premise the article. Entailment is `confirm`,
+contradiction `contradict` and neutral `discuss`; a prediction of `unrelated` counts as neutral
+(`discuss`), since NLI has no such class. Two-way `not_entailment` pairs cannot be given one stance
+and are left out (`load_pairs` counts them in `skipped`).
+
 Each pair is judged as the pipeline reads an article (`monitor.analysis.analyzer.judge_text`:
 headline = claim, the entity gate, the claim's sentences, the engine, the article verdict). Pairs are
 judged grouped by body, so engines that cache per-body work reuse it; predictions keep the input order.
@@ -57,6 +63,7 @@ class Pair:
     body: str
     gold: Stance
     body_key: str
+    nli: bool = False  # an inference pair: `unrelated` is scored as neutral (`discuss`)
 
 
 def _open_text(path: Path) -> IO[str]:
@@ -123,22 +130,36 @@ def load_bodies(path: Path) -> dict[str, str]:
     return bodies
 
 
+_NLI_STANCE = {"entailment": Stance.CONFIRM, "contradiction": Stance.CONTRADICT, "neutral": Stance.DISCUSS}
+
+
 def load_pairs(
     path: Path,
     bodies: Mapping[str, str] | None = None,
     *,
     bodies_path: Path | None = None,
     limit: int | None = None,
+    skipped: list[str] | None = None,
 ) -> list[Pair]:
     """Read the first `limit` (default: all) pairs of a data set, joining `body_id`s with `bodies`.
+    Inference pairs that cannot be scored (two-way `not_entailment`) are left out, their ids
+    appended to `skipped` when given.
 
     Raises DataError for an unreadable file, a bad line, a missing field, an unknown stance label, a
     `body_id` with no bodies given, or a `body_id` the bodies do not have.
     """
     pairs: list[Pair] = []
-    for where, record in _records(path):
+    for number, (where, record) in enumerate(_records(path)):
         if limit is not None and len(pairs) >= limit:
             break
+        if "premise" in record and "claim" not in record:
+            pair = _inference_pair(record, where, number)
+            if pair is None:
+                if skipped is not None:
+                    skipped.append(str(record.get("id", number)))
+            else:
+                pairs.append(pair)
+            continue
         body, body_key = _body(record, where, bodies, bodies_path)
         pairs.append(
             Pair(
@@ -153,6 +174,27 @@ def load_pairs(
     if not pairs:
         raise DataError(f"{path}: no pairs")
     return pairs
+
+
+def _inference_pair(record: Mapping[str, Any], where: str, number: int) -> Pair | None:
+    """An NLI record as a claim-article pair, or None for a label no stance stands for."""
+    label = record.get("label")
+    if label == "not_entailment":
+        return None
+    if label not in _NLI_STANCE:
+        raise DataError(
+            f"{where}: unknown inference label {label!r} (expected one of {', '.join(_NLI_STANCE)})"
+        )
+    premise = _text(record, "premise", where, required=True)
+    return Pair(
+        id=_text(record, "id", where) or str(number),
+        claim=_text(record, "hypothesis", where, required=True),
+        title="",
+        body=premise,
+        gold=_NLI_STANCE[label],
+        body_key="text:" + hashlib.blake2b(premise.encode(), digest_size=12).hexdigest(),
+        nli=True,
+    )
 
 
 def _body(
@@ -215,7 +257,10 @@ def judge_pairs(
         if claim is None:
             claim = claims[pair.claim] = claim_from_text(f"claim-{len(claims)}", pair.claim)
         verdict = judge_text(engine, claim, pair.title, pair.body)
-        done[index] = Prediction(pair.id, pair.gold, verdict.stance, verdict.confidence)
+        stance = verdict.stance
+        if pair.nli and stance is Stance.UNRELATED:
+            stance = Stance.DISCUSS  # inference sets have one neutral class
+        done[index] = Prediction(pair.id, pair.gold, stance, verdict.confidence)
         if advance is not None:
             advance(1)
     return [done[i] for i in range(len(pairs))]

@@ -66,7 +66,7 @@ def test_every_module_the_docs_name_exists() -> None:
     missing = []
     for doc in DOCS:
         text = doc.read_text()
-        for path in re.findall(r"(?<![\w/.-])monitor/[\w/.]*\w/?", text):
+        for path in re.findall(r"(?<![\w/.-])monitor/[\w/.-]*\w/?", text):
             if not (ROOT / path).exists() and not SHIPPED_AS.get(path, ROOT / path).is_dir():
                 missing.append(f"{doc.name}: {path}")
         for dotted in re.findall(r"(?:`|-m )(monitor(?:\.\w+)+)", text):

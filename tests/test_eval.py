@@ -177,16 +177,18 @@ def test_a_body_id_needs_the_bodies_file_and_must_be_in_it(tmp_path: Path) -> No
 
 
 class Recorder(SentenceEngine):
-    """Reads whole articles, confirms everything, and notes which article each call came from."""
+    """Reads whole articles, confirms everything (or finds everything `unrelated`), and notes which
+    article each call came from."""
 
     name = "recorder"
     reads_whole_article = True
 
-    def __init__(self) -> None:
+    def __init__(self, unrelated: bool = False) -> None:
         self.seen: list[str] = []
+        self.stance = Stance.UNRELATED if unrelated else Stance.CONFIRM
 
     def judge(self, claim: ClaimSpec, sentence: str, context: str | None = None) -> Judgement:
-        return Judgement(Stance.CONFIRM, 0.9)
+        return Judgement(self.stance, 0.9)
 
     def judge_many(self, claim: ClaimSpec, passages: Sequence[Passage]) -> list[Judgement]:
         self.seen.append(passages[0].text)
@@ -204,6 +206,32 @@ def test_pairs_are_judged_grouped_by_body_and_returned_in_input_order() -> None:
     runs = [body for i, body in enumerate(engine.seen) if i == 0 or engine.seen[i - 1] != body]
     assert sorted(runs) == sorted(bodies)  # each body judged in one run
     assert sum(ticks) == 9
+
+
+def test_inference_pairs_read_as_claim_and_article_and_unrelated_counts_as_neutral(tmp_path: Path) -> None:
+    mill, sold = "Acme Corp sold the mill.", "Acme Corp sold it."
+    rows = [
+        {"id": "e", "premise": mill, "hypothesis": "Acme Corp sold a mill.", "label": "entailment"},
+        {"id": "n", "premise": mill, "hypothesis": "Acme Corp is rich.", "label": "neutral"},
+        {"id": "c", "premise": "Acme Corp kept the mill.", "hypothesis": sold, "label": "contradiction"},
+        {"id": "t", "premise": "Acme Corp kept the mill.", "hypothesis": sold, "label": "not_entailment"},
+    ]  # fmt: skip
+    path = tmp_path / "nli.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    skipped: list[str] = []
+    pairs = load_pairs(path, skipped=skipped)
+    assert [(p.id, p.claim, p.body, p.gold) for p in pairs] == [
+        ("e", "Acme Corp sold a mill.", "Acme Corp sold the mill.", C),
+        ("n", "Acme Corp is rich.", "Acme Corp sold the mill.", D),
+        ("c", "Acme Corp sold it.", "Acme Corp kept the mill.", X),
+    ]
+    assert skipped == ["t"] and all(p.nli for p in pairs)
+    predictions = judge_pairs(Recorder(unrelated=True), pairs)
+    assert [p.stance for p in predictions] == [D, D, D]  # the engine said unrelated: neutral here
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"premise": "a", "hypothesis": "b", "label": "maybe"}) + "\n")
+    with pytest.raises(DataError, match=r"bad.jsonl:1: unknown inference label 'maybe'"):
+        load_pairs(bad)
 
 
 # --- the command ------------------------------------------------------------------------------------

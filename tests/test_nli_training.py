@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.analysis.stance.nli_train import Settings, datasets, scores, train
+from monitor.analysis.stance import inference
+from monitor.analysis.stance.nli_train import Settings, datasets, export, length_batches, scores, train
 
 SNLI = [
     ("A man plays a guitar on stage.", "A man is playing music.", "entailment"),
@@ -53,16 +54,34 @@ SMALL = Settings(snli=8, batch_size=4, max_length=48, max_pairs=12, checkpoint_e
 
 
 def test_training_data_leaves_out_held_out_claims_and_takes_no_unlicensed_set(nli: Path) -> None:
-    records, _ = datasets(nli, Settings(snli=8))
+    assert {r["source"] for r in datasets(nli, Settings(snli=8))[0]} == {
+        "snli",
+        "fever",
+        "written",
+        "fever-frames",
+    }
+    records, _ = datasets(nli, Settings(snli=8, written_passages=True))
     sources = {r["source"] for r in records}
     assert sources == {"snli", "fever", "written", "fever-frames", "written-passages"}
-    _, sets = datasets(nli, Settings(snli=8, eval_limit=10**6))
+    _, sets = datasets(nli, Settings(snli=8, eval_limit=10**6, written_passages=True))
     held_out = {r["hypothesis"] for rows in sets.values() for r in rows}
     news = {
         r["hypothesis"] for r in records if r["source"] in {"written", "fever-frames", "written-passages"}
     }
     assert not news & held_out
-    assert datasets(nli, Settings(snli=8))[0] == records  # the order is fixed by the seed
+    assert (
+        datasets(nli, Settings(snli=8, written_passages=True))[0] == records
+    )  # the order is fixed by the seed
+    few = datasets(nli, Settings(snli=8, generated=5))[0]
+    assert sum(r["source"] in {"written", "fever-frames"} for r in few) == 5
+
+
+def test_batches_of_similar_length_hold_every_pair_once() -> None:
+    records = [{"premise": "w " * n, "hypothesis": "h", "id": n} for n in range(1, 200)]
+    batches = length_batches(records, batch_size=8, seed=3, window=5)
+    assert sorted(r["id"] for b in batches for r in b) == list(range(1, 200))
+    spread = [max(r["id"] for r in b) - min(r["id"] for r in b) for b in batches]
+    assert max(spread) < 199 and batches == length_batches(records, batch_size=8, seed=3, window=5)
 
 
 def test_scores_count_a_two_way_not_entailment_as_right_for_neutral_or_contradiction() -> None:
@@ -89,8 +108,33 @@ def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(nli: Path, 
     config = json.loads((tmp_path / "whole" / "model" / "config.json").read_text())
     assert set(config["id2label"].values()) == {"entailment", "neutral", "contradiction"}
     report = json.loads((tmp_path / "whole" / "train.json").read_text())
-    assert {"snli-test", "negation", "news-frames-heldout", "written-heldout"} <= set(report["held_out"])
+    assert {"snli-test", "negation", "news-frames-heldout", "written-passages"} <= set(report["held_out"])
     assert report["held_out"]["snli-test"]["pairs"] == 4
+
+
+def test_the_exported_model_carries_its_card_and_sums_and_refuses_damage(nli: Path, tmp_path: Path) -> None:
+    assert train(nli, tmp_path / "run", SMALL, say=lambda _: None) is not None
+    dest = tmp_path / "shipped"
+    report = export(tmp_path / "run", nli, dest, compare_limit=3, say=lambda _: None)
+    assert set(report["forms"]) == {"float32", "float16 (shipped)", "int8 dynamic"}
+    card = (dest / "MODEL_CARD.md").read_text()
+    for needed in ("all-MiniLM-L6-v2", "CC BY-SA 4.0", "Bowman", "Thorne", "nli_train --nli", "snli-test"):
+        assert needed in card, needed
+    sums = json.loads((dest / "manifest.json").read_text())["sha256"]
+    assert {"model.safetensors", "config.json", "MODEL_CARD.md"} <= set(sums)
+    model = inference.load(dest, checked=True)
+    rows = model.probabilities(["A man plays a guitar.", "Two dogs run."], "A man is playing music.")
+    assert rows.shape == (2, 3) and abs(float(rows.sum()) - 2) < 1e-4
+
+    weights = dest / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(inference.ModelFileError, match=r"model.safetensors is damaged.*reinstall"):
+        inference.load(dest, checked=True)
+    weights.unlink()
+    with pytest.raises(inference.ModelFileError, match=r"model.safetensors is missing"):
+        inference.load(dest, checked=True)
 
 
 def test_a_checkpoint_from_other_settings_is_refused(nli: Path, tmp_path: Path) -> None:

@@ -43,6 +43,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     names = set(zipfile.ZipFile(wheel).namelist())
     for shipped in (
         "monitor/analysis/stance/data/semantic.json",
+        "monitor/analysis/stance/data/nli-minilm/model.safetensors",
+        "monitor/analysis/stance/data/nli-minilm/MODEL_CARD.md",
+        "monitor/analysis/stance/data/nli-minilm/manifest.json",
+        "monitor/analysis/stance/data/nli-minilm/config.json",
+        "monitor/analysis/stance/data/nli-minilm/tokenizer.json",
         "monitor/notify/templates/slack.md.j2",
         "monitor/web/static/style.css",
         "monitor/store/migrations/env.py",
@@ -100,3 +105,23 @@ def test_the_installed_package_finds_its_data_and_migrates_from_another_director
     rules = ROOT / "config" / "monitor.yaml"
     checked = run_installed(installed, tmp_path, "-m", "monitor", "check", "-c", str(rules), env=env)
     assert checked.returncode == 0 and "OK" in checked.stdout, checked.stdout + checked.stderr
+
+
+def test_the_installed_package_loads_its_inference_model_offline(installed: Path, tmp_path: Path) -> None:
+    """The weights and their card ship in the wheel, and the engines load them with the hub offline."""
+    probe = (
+        "from pathlib import Path\n"
+        "from monitor.analysis.stance import build_engine, inference\n"
+        "from monitor.domain import ClaimSpec\n"
+        "card = (inference.SHIPPED / 'MODEL_CARD.md').read_text()\n"
+        "assert 'CC BY-SA' in card and 'all-MiniLM-L6-v2' in card\n"
+        "engine = build_engine('nli', {})\n"
+        "claim = ClaimSpec('c', 'The mayor resigned', ('mayor',))\n"
+        "print(engine.model.folder)\n"
+        "print(engine.judge(claim, 'The mayor denied that she had resigned.').stance.value)\n"
+    )
+    probed = run_installed(installed, tmp_path, "-c", probe, env={"HF_HUB_OFFLINE": "1"})
+    assert probed.returncode == 0, probed.stderr
+    folder, stance = probed.stdout.split()
+    assert Path(folder).is_relative_to(installed)
+    assert stance in {"confirm", "contradict", "discuss"}

@@ -134,7 +134,7 @@ def test_a_model_without_nli_labels_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_directory_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="cannot load an NLI model"):
+    with pytest.raises(ValueError, match="cannot load an inference model"):
         build_engine("nli", {"model": str(tmp_path)})
 
 

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from pydantic import ValidationError
@@ -16,7 +17,7 @@ from monitor.analysis.stance import build_engine
 from monitor.analysis.stance.base import Passage
 from monitor.analysis.stance.semantic import DEFAULT_WEIGHTS, FEATURES, SemanticEngine
 from monitor.config.rules import ConfigError, load_rules
-from monitor.domain import ClaimSpec, RawDocument, Stance
+from monitor.domain import ClaimSpec, Judgement, RawDocument, Stance
 from monitor.ingest.article import to_article
 from monitor.ingest.documents import parse
 from tests.test_stance_rules import NK_TROOPS, _load
@@ -43,15 +44,23 @@ def test_the_shipped_layer_says_what_it_was_trained_on_and_matches_the_features(
 
 
 def test_hand_written_cases_mostly_right(engine: SemanticEngine) -> None:
-    """The rules engine's 96 cases, never trained on: the semantic engine gets at least 85 right."""
+    """The rules engine's 96 cases, never trained on: the layer alone (no neutral veto) gets at least 85
+    right. The veto only ever turns a confirmation into `discuss`, never another way (on these cases it
+    costs 10 true confirmations the inference model reads as neutral; docs/stance.md has the trade)."""
     claims, cases = _load()
+    layer_only = SemanticEngine(
+        engine.layer, engine.relevance, engine.encoder, engine.inference, neutral_veto=None
+    )
     passages = {key: [] for key in claims}  # type: dict[str, list[tuple[Passage, str]]]
     for case in cases:
         passages[case["claim"]].append((Passage(case["sentence"], case.get("context")), case["stance"]))
     right = 0
     for key, items in passages.items():
-        judged = engine.judge_many(claims[key], [p for p, _ in items])
-        right += sum(j.stance.value == gold for j, (_, gold) in zip(judged, items, strict=True))
+        alone = layer_only.judge_many(claims[key], [p for p, _ in items])
+        vetoed = engine.judge_many(claims[key], [p for p, _ in items])
+        right += sum(j.stance.value == gold for j, (_, gold) in zip(alone, items, strict=True))
+        for a, v in zip(alone, vetoed, strict=True):
+            assert a.stance is v.stance or (a.stance, v.stance) == (Stance.CONFIRM, Stance.DISCUSS)
     assert right >= 85, f"{right} of {len(cases)}"
 
 
@@ -78,7 +87,7 @@ def test_an_unrelated_sentence_is_unrelated_unless_the_matcher_found_it(engine: 
 
 def test_batch_and_single_agree(engine: SemanticEngine) -> None:
     sentences = [
-        "Pyongyang has sent 1,500 special forces to Russia, the intelligence service said.",
+        "North Korean soldiers are fighting for Russia in Ukraine, the intelligence service said.",
         "NATO has no evidence that North Korean soldiers are fighting.",
         "North Korean troops could be deployed to Ukraine, analysts warned.",
     ]
@@ -180,3 +189,61 @@ def test_the_encoder_gives_the_same_vectors_from_several_threads() -> None:
         results = list(pool.map(lambda k: encoder.encode(texts[k:] + texts[:k]), range(8)))
     for k, got in enumerate(results):
         assert np.allclose(got, np.roll(expected, -k, axis=0), atol=1e-5)
+
+
+def test_seeds_keep_every_contradiction_of_the_rules_engine(engine: SemanticEngine) -> None:
+    """A missed denial is the worst error: each sentence the `rules` engine reads as a contradiction in
+    the seeds (a denial, "no evidence", "not yet confirmed") is a contradiction for the default engine."""
+    rules = load_rules(CONFIG)
+    by_rules = Analyzer(rules.topics, rules.claims, build_engine("rules", {}))
+    by_default = Analyzer(rules.topics, rules.claims, engine)
+    denials = 0
+    for path in sorted(SEEDS.glob("*.txt")):
+        doc = parse(path.name, path.read_bytes())[0]
+        raw = RawDocument("seeds", path.name, "-", doc.title, doc.body, datetime.now(UTC), None, doc.outlet)
+        article = to_article(raw)
+        old = {e.sentence.index for v in by_rules.analyze(article).verdicts for e in v.evidence
+               if e.stance is Stance.CONTRADICT}  # fmt: skip
+        new = {e.sentence.index: e.stance for v in by_default.analyze(article).verdicts for e in v.evidence}
+        assert all(new.get(i) is Stance.CONTRADICT for i in old), path.name
+        denials += len(old)
+    assert denials >= 10
+
+
+MINE = ClaimSpec("mine", "The Harlow Mining Company has closed its Brennock mine", ("Harlow", "Brennock"))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Harlow is preparing to close the Brennock mine, union officials said.",
+        "The Harlow Mining Company intends to close its Brennock mine by the end of next year.",
+        "Closing the Brennock mine would mark a turning point for the region, Harlow's chairman said.",
+        "Harlow told investors it plans to close the Brennock mine.",
+        pytest.param(
+            "Harlow has begun preparations to shut down the Brennock mine, the company said.",
+            marks=pytest.mark.xfail(
+                strict=True, reason="read as a confirmation: the model's P(neutral) is 0.56"
+            ),
+        ),
+    ],
+)
+def test_a_plan_or_a_preparation_is_not_a_confirmation(engine: SemanticEngine, sentence: str) -> None:
+    judged = engine.judge(MINE, sentence)
+    assert judged.stance is not Stance.CONFIRM, judged
+
+
+def test_a_confirmation_the_inference_model_reads_as_neutral_is_discussed(engine: SemanticEngine) -> None:
+    confirmed = Judgement(Stance.CONFIRM, 0.8, ("layer confirm p=0.80",), explicit=False)
+    neutral, unsure = np.array([0.02, 0.95, 0.03]), np.array([0.3, 0.6, 0.1])
+    no_cue = Judgement(Stance.UNRELATED, 1.0)
+    vetoed = engine._veto(confirmed, neutral, no_cue)
+    assert vetoed.stance is Stance.DISCUSS and "inference model: neutral p=0.95" in vetoed.cues
+    assert engine._veto(confirmed, unsure, no_cue) is confirmed
+    anaphoric = Judgement(Stance.CONFIRM, 0.85, ("anaphoric confirmation: 'confirmed this'",))
+    assert engine._veto(confirmed, neutral, anaphoric) is confirmed  # its claim is in the sentence before
+    denial = Judgement(Stance.CONTRADICT, 0.85, ("denial: 'denied'",))
+    assert engine._veto(denial, neutral, denial) is denial  # never a denial
+    off = SemanticEngine(engine.layer, engine.relevance, engine.encoder, engine.inference, neutral_veto=None)
+    assert off._veto(confirmed, neutral, no_cue) is confirmed
+    assert build_engine("semantic", {"neutral_veto": None}).neutral_veto is None  # type: ignore[attr-defined]

@@ -88,9 +88,14 @@ def claim_evidence(engine: StanceEngine, matcher: ClaimMatcher, sents: Sequence[
 
 def judge_text(engine: StanceEngine, claim: ClaimSpec, title: str, body: str) -> ArticleVerdict:
     """The stance of one text (headline and body) on one claim, exactly as the pipeline reads an
-    article: the entity gate, the claim's sentences, the engine, then the article verdict."""
+    article: the entity gate, the claim's sentences, the engine, then the article verdict.
+
+    A bare claim's entities are guessed from its words (`claim.guessed`), and an article can speak to
+    the claim without naming a guessed one ("Pyongyang" for "North Korea"): there, an engine that
+    reads the whole article decides relevance by similarity alone, and the gate is skipped."""
     text = f"{title.strip()}\n\n{body.strip()}" if title.strip() else body.strip()
     matcher = ClaimMatcher(claim)
-    if not matcher.mentions(text):
+    gated = not (claim.guessed and engine.reads_whole_article)
+    if gated and not matcher.mentions(text):
         return article_verdict(claim.id, [])
     return article_verdict(claim.id, claim_evidence(engine, matcher, split_sentences(text)))

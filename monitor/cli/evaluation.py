@@ -49,15 +49,22 @@ def evaluate(
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Measure a stance engine on a labelled claim-stance data set: per-class F1, FNC score, pairs/s."""
+    """Measure a stance engine on a labelled claim-stance data set (or an inference set: premise,
+    hypothesis, label): per-class F1, FNC score, pairs/s."""
     from monitor import evaluate as ev
 
     try:
         body_map = ev.load_bodies(bodies) if bodies is not None else None
-        pairs = ev.load_pairs(data, body_map, bodies_path=bodies, limit=limit)
+        skipped: list[str] = []
+        pairs = ev.load_pairs(data, body_map, bodies_path=bodies, limit=limit, skipped=skipped)
     except ev.DataError as exc:
         err.print(f"[red]Error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
+    if skipped:
+        err.print(
+            f"{len(skipped)} two-way (not_entailment) inference pair(s) left out: "
+            "no one stance stands for them"
+        )
     if sample is not None:
         pairs = ev.sample_pairs(pairs, sample, seed)
     kind, stance_engine, build_seconds = _eval_engine(config, engine)

