@@ -59,7 +59,6 @@ def test_demo_finds_evidence_both_ways_and_alerts_once(workdir: Path, receiver: 
     bodies = "\n".join(m["message"] for m in messages)
     for quote in (
         "the Pentagon confirmed that the DPRK military had arrived in Russia",
-        "North Korea has already sent 1,500 special forces",
         "was not true",
         "no evidence",
         "groundless rumours",
@@ -111,7 +110,6 @@ def test_demo_evidence_has_sentence_speaker_source_and_date(workdir: Path) -> No
     assert pentagon["outlet"] == "Censor.NET"  # from "..., Censor.NET reports." near the top
     assert pentagon["published"].startswith("2024-10-28") and not pentagon["published_estimated"]
     find(confirms, "NATO confirmed information about the presence of DPRK troops")
-    find(confirms, "already sent 1,500 special forces")
 
     kovalenko = find(contradicts, "was not true")
     assert kovalenko["speaker"] == "Andrii Kovalenko"

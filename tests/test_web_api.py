@@ -200,9 +200,9 @@ def test_articles_filter_by_date_source_and_stance(client: TestClient) -> None:
     )
     assert get(client, "/api/articles", source="seeds")["total"] == 5
     assert get(client, "/api/articles", source="elsewhere")["total"] == 0
-    confirming = get(client, "/api/articles", claim=CLAIM, stance="confirm")["items"]
-    expected = {a["id"] for a in every if any(v["stance"] == "confirm" for v in a["verdicts"])}
-    assert confirming and {a["id"] for a in confirming} == expected
+    contradicting = get(client, "/api/articles", claim=CLAIM, stance="contradict")["items"]
+    expected = {a["id"] for a in every if any(v["stance"] == "contradict" for v in a["verdicts"])}
+    assert contradicting and {a["id"] for a in contradicting} == expected
     assert get(client, "/api/articles", claim="no-such-claim")["total"] == 0
 
 
@@ -241,7 +241,7 @@ def test_sources_show_health(client: TestClient) -> None:
 
 def test_alerts_show_delivery_state_per_target_key(client: TestClient) -> None:
     alerts = TypeAdapter(list[schemas.Alert]).validate_python(get(client, "/api/alerts", limit=500))
-    assert len(alerts) == 11
+    assert len(alerts) == 12
     channels = {d.channel for a in alerts for d in a.deliveries}
     assert {c.split(":")[0] for c in channels} == {"terminal", "webhook"}
     assert all(len(c.split(":")[1]) == 12 for c in channels)  # a hash of the URL, never the URL
@@ -282,7 +282,7 @@ def test_the_clis_json_is_the_apis_schema(
         # prints what is stored
         return [{**a, "deliveries": [{**d, "last_error": None} for d in a["deliveries"]]} for a in rows]
 
-    assert len(alerts) == 11 and without_errors(alerts) == without_errors(get(client, "/api/alerts"))
+    assert len(alerts) == 12 and without_errors(alerts) == without_errors(get(client, "/api/alerts"))
 
 
 # operations
@@ -339,7 +339,7 @@ def test_metrics_count_what_the_database_holds(client: TestClient) -> None:
     for stance in ("confirm", "contradict", "discuss"):
         assert metrics[("monitor_evidence_sentences", (("stance", stance),))] == claim[stance]
     by_event = {labels[0][1]: v for (name, labels), v in metrics.items() if name == "monitor_alerts_total"}
-    assert sum(by_event.values()) == len(alerts) == 11
+    assert sum(by_event.values()) == len(alerts) == 12
     assert by_event["status_change"] >= 1 and by_event["position_change"] >= 1
     deliveries = {labels[0][1]: v for (name, labels), v in metrics.items() if name == "monitor_deliveries"}
     assert set(deliveries) == {"pending", "sending", "sent", "retry", "failed", "unknown"}

@@ -103,7 +103,7 @@ def test_claims_page_shows_each_claim_with_status_sources_and_last_change(
     assert row.xpath(".//span[contains(@class, 'badge')]/text()") == ["confirmed"]
     confirming = sum(p.stance is Stance.CONFIRM for p in ledger.positions.values())
     contradicting = sum(p.stance is Stance.CONTRADICT for p in ledger.positions.values())
-    assert (confirming, contradicting) == (14, 2)  # as `monitor claims` says in the README
+    assert (confirming, contradicting) == (13, 2)  # as `monitor claims` says in the README
     assert text(row.xpath(".//td[contains(@class, 'sources')]")[0]) == f"{confirming} / {contradicting}"
     with demo.read_sessions() as session:
         (counts,) = repo.claims_overview(session)
@@ -116,10 +116,10 @@ def test_claim_page_shows_the_status_chart_evidence_and_timeline(client: TestCli
     doc = page(client, f"/claims/{CLAIM}")
     body = text(doc)
     assert "Why confirmed:" in body
-    assert "14 independent sources confirm" in body
+    assert "13 independent sources confirm" in body
     (chart,) = doc.xpath("//svg[@id='timeline-chart']")
     assert chart.get("data-statements") == str(len(ledger.statements))
-    assert (chart.get("data-confirming-sources"), chart.get("data-contradicting-sources")) == ("14", "2")
+    assert (chart.get("data-confirming-sources"), chart.get("data-contradicting-sources")) == ("13", "2")
     bars = chart.xpath(".//g[contains(@class, 'bar')]")
     assert sum(int(b.get("data-count")) for b in bars if b.get("data-stance") == "confirm") == sum(
         s.stance is Stance.CONFIRM for s in ledger.statements
@@ -343,7 +343,7 @@ def test_chromium_shows_the_claim_timeline_chart(
         "confirmed",
     ]
     legend = {b.get("data-legend"): b.text for b in dom.xpath("//figcaption//b[@data-legend]")}
-    assert legend == {"confirming-sources": "14", "contradicting-sources": "2"}
+    assert legend == {"confirming-sources": "13", "contradicting-sources": "2"}
     assert "was not true" in text(dom)
 
     shot = SCREENSHOT if os.environ.get("MONITOR_UPDATE_SCREENSHOT") == "1" else tmp_path / "claim.png"
