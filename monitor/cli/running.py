@@ -72,6 +72,8 @@ def run(
         err.print(f"[red]Cannot run:[/] {escape(str(exc))}")
         monitor.close()
         raise typer.Exit(2) from exc
+    if monitor.engine.dialect.name == "sqlite":  # the lock proves no other worker holds a lease
+        monitor.own_all_leases()
     out.print(
         f"[bold]monitor[/] {__version__}: {len(monitor.rules.sources)} source(s), "
         f"{len(monitor.rules.claims)} claim(s), "
