@@ -112,6 +112,33 @@ def test_duplicate_ids_are_errors(tmp_path: Path) -> None:
     assert any("claims[1].id: duplicate id 'c1'" in p for p in found), found
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            GOOD + "claims:\n  - id: c2\n    claim: Another claim\n    entities: [X]\n",
+            ":18: claims: duplicate key: first at line 8, again at line 18",
+        ),
+        (
+            GOOD.replace("    topics: [t]", "    topics: [t]\n    id: c9"),
+            ":13: claims[0].id: duplicate key: first at line 9, again at line 13",
+        ),
+    ],
+)
+def test_a_key_written_twice_is_an_error_naming_both_lines(tmp_path: Path, text: str, expected: str) -> None:
+    found = problems(tmp_path, text)
+    assert len(found) == 1 and found[0].endswith(expected), found
+
+
+def test_keys_a_merge_brings_in_may_be_overridden(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "    topics: [t]",
+        "    topics: [t]\n  - <<: &c {claim: A second claim, entities: [X]}\n"
+        "    id: c2\n    claim: Its own sentence",
+    )
+    assert [c.claim for c in load_rules(write(tmp_path, text)).claims][1] == "Its own sentence"
+
+
 def test_monitor_check_exits_non_zero_and_names_the_key_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("    claim: North", "    claimm: North"))
     result = subprocess.run(

@@ -157,7 +157,7 @@ def load_rules(path: Path) -> Rules:
     except OSError as exc:
         raise ConfigError([Problem(path, None, "", f"cannot read the rules file: {exc}")]) from exc
     except YamlProblem as exc:
-        raise ConfigError([Problem(path, exc.line, "", exc.message)]) from exc
+        raise ConfigError([Problem(path, exc.line, _dotted(exc.loc), exc.message)]) from exc
     lines = _LineIndex(root)
     if data is None:
         data = {}
