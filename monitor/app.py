@@ -94,7 +94,7 @@ class App:
     def reload(self) -> None:
         """Load the rules file again and swap in what depends on it. Raises ConfigError or ValueError
         and changes nothing when the new file is invalid."""
-        rules = load_rules(self.settings.config)
+        rules = load_rules(self.settings.config, allow_empty=self.settings.allow_empty_rules)
         routing = make_routing(rules, self.settings)
         analyzer = make_analyzer(rules)
         old_fetcher, self.fetcher = self.fetcher, make_fetcher(rules)
@@ -156,7 +156,7 @@ def make_fetcher(rules: Rules) -> Fetcher:
 
 def build_app(settings: Settings, *, migrate: bool = True) -> App:
     """Load and validate the rules (ConfigError), open the database and bring its schema up to date."""
-    rules = load_rules(settings.config)
+    rules = load_rules(settings.config, allow_empty=settings.allow_empty_rules)
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from monitor.config.rules import ConfigError, load_rules
+from monitor.app import build_app
+from monitor.config.rules import EMPTY_HINT, ConfigError, load_rules
+from monitor.config.settings import Settings
 
 from .conftest import DEFAULT_CONFIG
 
@@ -137,6 +140,41 @@ def test_keys_a_merge_brings_in_may_be_overridden(tmp_path: Path) -> None:
         "    id: c2\n    claim: Its own sentence",
     )
     assert [c.claim for c in load_rules(write(tmp_path, text)).claims][1] == "Its own sentence"
+
+
+@pytest.mark.parametrize("text", ["", "# nothing yet\n\n# still nothing\n", "---\n", "{}\n"])
+def test_an_empty_rules_file_is_an_error_unless_allowed(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path, text)
+    found = problems(tmp_path, text)
+    assert found == [f"{path}: the rules file is empty (no sources, no claims); {EMPTY_HINT} accepts that"]
+    assert load_rules(path, allow_empty=True).sources == ()
+    database = f"sqlite:///{tmp_path / 'm.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")} | {
+        "MONITOR_DATABASE_URL": database
+    }
+    for command, code in (("check", 2), ("run", 2), ("check --allow-empty", 0)):
+        result = subprocess.run(
+            [sys.executable, "-m", "monitor", *command.split(), "--config", str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert result.returncode == code, (command, result.stdout + result.stderr)
+        assert (code == 2) == ("the rules file is empty" in result.stderr), command
+
+
+def test_a_reload_to_an_empty_file_keeps_the_old_rules(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + "stance:\n  kind: rules\n")
+    (tmp_path / "inbox").mkdir()
+    app = build_app(Settings(config=path, database_url=f"sqlite:///{tmp_path / 'm.db'}", notify_urls=[]))
+    try:
+        path.write_text("# emptied by mistake\n")
+        with pytest.raises(ConfigError, match="the rules file is empty"):
+            app.reload()
+        assert [c.id for c in app.rules.claims] == ["c1"] and len(app.rules.sources) == 1
+    finally:
+        app.close()
 
 
 def test_monitor_check_exits_non_zero_and_names_the_key_and_line(tmp_path: Path) -> None:

@@ -15,7 +15,16 @@ import typer
 from rich.markup import escape
 
 from monitor import __version__
-from monitor.cli.common import STANCE_STYLE, ConfigOption, build, err, fail_config, out, settings_for
+from monitor.cli.common import (
+    STANCE_STYLE,
+    AllowEmptyOption,
+    ConfigOption,
+    build,
+    err,
+    fail_config,
+    out,
+    settings_for,
+)
 from monitor.config.rules import ConfigError, load_rules
 
 if TYPE_CHECKING:
@@ -28,11 +37,12 @@ def version() -> None:
     out.print(__version__)
 
 
-def check(config: ConfigOption = None) -> None:
-    """Validate the rules file; print every problem with file, line and key. Exits 2 if invalid."""
-    settings = settings_for(config)
+def check(config: ConfigOption = None, allow_empty: AllowEmptyOption = False) -> None:
+    """Validate the rules file; print every problem with file, line and key. Exits 2 if invalid (an
+    empty file too, unless --allow-empty)."""
+    settings = settings_for(config, allow_empty=allow_empty)
     try:
-        rules = load_rules(settings.config)
+        rules = load_rules(settings.config, allow_empty=settings.allow_empty_rules)
     except ConfigError as exc:
         raise fail_config(exc) from exc
     out.print(
@@ -55,14 +65,16 @@ def run(
     ] = False,
     host: Annotated[str, typer.Option(help="With --serve: the address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="With --serve: the port.")] = 8080,
+    allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Watch the sources, track the claims and send alerts; runs until stopped unless --once.
 
-    SIGHUP (or editing the rules file) reloads the rules; SIGTERM/SIGINT stop after the current item.
+    SIGHUP (or editing the rules file) reloads the rules (an invalid or empty file keeps the old ones);
+    SIGTERM/SIGINT stop after the current item.
     With --serve, the dashboard and API (as `monitor serve`) run in the same process, for small installs.
     """
     token = _serve_token(config, host) if serve else None
-    monitor = build(config)
+    monitor = build(config, allow_empty=allow_empty)
     from monitor.store.db import DatabaseBusy, single_writer
 
     lock = ExitStack()

@@ -150,8 +150,13 @@ class ConfigError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def load_rules(path: Path) -> Rules:
-    """Read and validate a rules file. Raises ConfigError (never returns partially valid rules)."""
+EMPTY_HINT = "--allow-empty (or MONITOR_ALLOW_EMPTY_RULES=1)"
+
+
+def load_rules(path: Path, *, allow_empty: bool = False) -> Rules:
+    """Read and validate a rules file. Raises ConfigError (never returns partially valid rules), also
+    for an empty or comment-only file unless `allow_empty`: a file truncated by an editor or a failed
+    copy would otherwise stop every source and claim without a word."""
     try:
         data, root = read_yaml(path)
     except OSError as exc:
@@ -159,7 +164,10 @@ def load_rules(path: Path) -> Rules:
     except YamlProblem as exc:
         raise ConfigError([Problem(path, exc.line, _dotted(exc.loc), exc.message)]) from exc
     lines = _LineIndex(root)
-    if data is None:
+    if data is None or data == {}:
+        if not allow_empty:
+            message = f"the rules file is empty (no sources, no claims); {EMPTY_HINT} accepts that"
+            raise ConfigError([Problem(path, None, "", message)])
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([Problem(path, 1, "", "the rules file must be a mapping (sources:, claims:, ...)")])
