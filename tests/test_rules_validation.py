@@ -104,6 +104,20 @@ def test_missing_environment_variable_in_a_url(tmp_path: Path, monkeypatch: pyte
     ).routes[0].urls == ["json://127.0.0.1:9/x"]
 
 
+def test_environment_variables_in_a_feed_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    feed = (
+        "    path: inbox\n  - name: wire\n    kind: feed\n    url: https://x.example/${NOPE_FEED_TOKEN}/rss\n"
+    )
+    monkeypatch.delenv("NOPE_FEED_TOKEN", raising=False)
+    found = problems(tmp_path, GOOD.replace("    path: inbox\n", feed))
+    assert any(":7: sources[1].url: environment variable 'NOPE_FEED_TOKEN' is not set" in p for p in found), (
+        found
+    )
+    monkeypatch.setenv("NOPE_FEED_TOKEN", "tok123")
+    source = load_rules(write(tmp_path, GOOD.replace("    path: inbox\n", feed))).sources[1]
+    assert getattr(source, "url", None) == "https://x.example/tok123/rss"
+
+
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     found = problems(tmp_path, GOOD.replace("  - id: c1", "  - id: [c1"))
     assert any("rules.yaml:" in p and "invalid YAML" in p for p in found), found

@@ -194,6 +194,14 @@ def _sources(
             message = f"unknown source kind {kind!r}; known: {', '.join(SOURCE_KINDS)}"
             problems.append(Problem(path, lines.line(loc), _dotted(loc), message))
             continue
+        url = raw.get("url")
+        if isinstance(url, str):  # a feed URL may hold a key: `https://example.org/rss?token=${TOKEN}`
+            try:
+                raw = {**raw, "url": _expand_env(url)}
+            except KeyError as missing:
+                loc = ("sources", i, "url")
+                problems.append(Problem(path, lines.line(loc), _dotted(loc), _unset(missing)))
+                continue
         try:
             sources.append(model.model_validate(raw, context={"base_dir": path.parent}))
         except ValidationError as exc:
@@ -227,7 +235,7 @@ def _resolve(
             try:
                 urls.append(_expand_env(url))
             except KeyError as missing:
-                problem((*loc, "urls", j), f"environment variable {missing} is not set")
+                problem((*loc, "urls", j), _unset(missing))
         return urls
 
     channels: list[Channel] = []
@@ -286,8 +294,13 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def _expand_env(value: str) -> str:
-    """Replace ${NAME} with the environment variable NAME; raises KeyError naming a missing one."""
+    """Replace ${NAME} with the environment variable NAME (in every URL the rules hold: a source's `url`,
+    a channel's or route's `urls`); raises KeyError naming a missing one."""
     return _ENV.sub(lambda m: os.environ[m.group(1)], value)
+
+
+def _unset(missing: KeyError) -> str:
+    return f"environment variable {missing} is not set"
 
 
 def _unique(problem: Any, section: str | Loc, values: list[str], key: str) -> None:
