@@ -11,6 +11,7 @@ import pytest
 
 from monitor.app import build_app
 from monitor.config.rules import EMPTY_HINT, ConfigError, load_rules
+from monitor.config.safe_yaml import MAX_BYTES
 from monitor.config.settings import Settings
 
 from .conftest import DEFAULT_CONFIG
@@ -116,6 +117,14 @@ def test_environment_variables_in_a_feed_url(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("NOPE_FEED_TOKEN", "tok123")
     source = load_rules(write(tmp_path, GOOD.replace("    path: inbox\n", feed))).sources[1]
     assert getattr(source, "url", None) == "https://x.example/tok123/rss"
+
+
+def test_a_rules_file_over_the_size_cap_is_refused(tmp_path: Path) -> None:
+    padding = "# " + "x" * 1000 + "\n"
+    text = GOOD + padding * (MAX_BYTES // len(padding) + 1)
+    assert [p.replace(str(tmp_path), "") for p in problems(tmp_path, text)] == [
+        f"/rules.yaml: the file is too large ({len(text):,} bytes): at most 4,194,304 bytes (4 MiB)"
+    ]
 
 
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:

@@ -4,6 +4,9 @@ with a line, never a crash or a hang.
 PyYAML's SafeLoader constructs no Python objects, but on its own it still lets some input through as
 unhandled exceptions or unbounded work, each refused here with the line it is on:
 
+- a file larger than MAX_BYTES (4 MiB; a rules file is a few kilobytes, and the parser and validation
+  would hold the whole thing several times over in memory);
+
 - bytes that are not UTF-8, and characters YAML does not allow (NUL, other control characters);
 - a scalar its constructor cannot build (`2024-13-01`, `!!int abc`, an integer of 5,000 digits raise
   ValueError, not a YAML error);
@@ -22,6 +25,8 @@ from typing import Any
 
 import yaml
 
+MAX_BYTES = 4 * 1024 * 1024
+"""The largest file `read_yaml` reads (4 MiB): the rules file with hundreds of claims is far smaller."""
 MAX_DEPTH = 100
 """Collections nested deeper than this are refused; a rules file needs fewer than ten levels."""
 MAX_NODES = 100_000
@@ -74,8 +79,15 @@ class _Loader(yaml.SafeLoader):
 
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """The file's data and its node tree (for line numbers). Raises OSError if it cannot be opened,
-    YamlProblem if it is not safe, readable YAML."""
-    raw = path.read_bytes()
+    YamlProblem if it is larger than MAX_BYTES or not safe, readable YAML."""
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_BYTES + 1)  # a file that grows while it is read is cut here
+    if len(raw) > MAX_BYTES:
+        size = max(path.stat().st_size, len(raw))
+        raise YamlProblem(
+            None,
+            f"the file is too large ({size:,} bytes): at most {MAX_BYTES:,} bytes ({MAX_BYTES // 2**20} MiB)",
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
