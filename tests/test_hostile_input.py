@@ -427,7 +427,8 @@ def load_or_config_error(path: Path) -> None:
         for problem in exc.problems:
             assert problem.file == path and problem.line is not None, str(problem)
             assert str(problem).startswith(f"{path}:{problem.line}: ")
-            syntax = problem.message.startswith(("invalid YAML", "not UTF-8", "the rules file must be"))
+            whole = ("invalid YAML", "not UTF-8", "the rules file must be", "the rules file is empty")
+            syntax = problem.message.startswith(whole)
             assert problem.key or syntax, str(problem)
 
 

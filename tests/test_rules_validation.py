@@ -169,7 +169,7 @@ def test_keys_a_merge_brings_in_may_be_overridden(tmp_path: Path) -> None:
 def test_an_empty_rules_file_is_an_error_unless_allowed(tmp_path: Path, text: str) -> None:
     path = write(tmp_path, text)
     found = problems(tmp_path, text)
-    assert found == [f"{path}: the rules file is empty (no sources, no claims); {EMPTY_HINT} accepts that"]
+    assert found == [f"{path}:1: the rules file is empty (no sources, no claims); {EMPTY_HINT} accepts that"]
     assert load_rules(path, allow_empty=True).sources == ()
     database = f"sqlite:///{tmp_path / 'm.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")} | {

@@ -167,7 +167,7 @@ def load_rules(path: Path, *, allow_empty: bool = False) -> Rules:
     if data is None or data == {}:
         if not allow_empty:
             message = f"the rules file is empty (no sources, no claims); {EMPTY_HINT} accepts that"
-            raise ConfigError([Problem(path, None, "", message)])
+            raise ConfigError([Problem(path, 1, "", message)])
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([Problem(path, 1, "", "the rules file must be a mapping (sources:, claims:, ...)")])
