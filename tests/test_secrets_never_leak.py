@@ -3,6 +3,9 @@ they are needed: not in stored articles, not in API responses, not in logs or co
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +25,8 @@ FEED_USER = "feeduser"
 FEED_PASSWORD = "FeedPassw0rd"
 FEED_TOKEN = "tok9f8e7d6c5b4a"
 FEED_SID = "sid1a2b3c4d5e"
+HOOK_TOKEN = "hk_9f8e7d6c5b4a3921"
+CONFIRM = "Acme confirmed that it has closed the Leeds factory, cutting 300 jobs."
 
 
 @pytest.fixture
@@ -87,3 +92,57 @@ def test_article_links_never_carry_the_feeds_credentials(tmp_path: Path, server:
             assert secret not in shown
     finally:
         app.close()
+
+
+def test_logs_and_messages_name_targets_and_feeds_without_their_secrets(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    """`monitor -v run --once` with a credentialed feed and a webhook whose path is its token, on a port
+    where nothing listens (the delivery fails and is logged), then `monitor notify-test` of it."""
+    base = server.url("/private/rss").replace("://", f"://{FEED_USER}:{FEED_PASSWORD}@", 1)
+    server.set("/private/rss", body=rss("Private", [{"guid": "1", "title": "Acme", "description": CONFIRM}]))
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        f"""\
+sources:
+  - name: private
+    kind: feed
+    url: "{base}?token={FEED_TOKEN}"
+claims:
+  - id: acme-leeds
+    claim: Acme is closing its Leeds factory
+    entities: [Acme]
+    keywords: [factory, closing, closed]
+stance:
+  kind: rules
+ledger:
+  confirmed: {{sources: 1}}
+alerts:
+  channels:
+    - name: hook
+      urls: ["json://127.0.0.1:9/hook/${{LEAKTEST_HOOK_TOKEN}}"]
+  routes:
+    - name: everything
+      channels: [hook]
+"""
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env |= {"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}", "LEAKTEST_HOOK_TOKEN": HOOK_TOKEN}
+    outputs = []
+    for args, code in ((["-v", "run", "--once"], 0), (["-v", "notify-test", "hook"], 1)):
+        result = subprocess.run(
+            [sys.executable, "-m", "monitor", *args, "--config", str(rules)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == code, result.stdout + result.stderr
+        outputs.append(result.stdout + result.stderr)
+    run, notify_test = outputs
+    assert "HTTP Request: GET ***" in run  # httpx logged the feed URL, hidden...
+    assert "message of 1 alert(s) to hook:" in run and "(JSON) failed" in run  # ...and the failure
+    assert "hook:" in notify_test and "(JSON), text template: FAILED" in notify_test
+    for output in outputs:
+        for secret in (FEED_PASSWORD, FEED_TOKEN, HOOK_TOKEN):
+            assert secret not in output, (secret, output)

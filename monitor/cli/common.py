@@ -62,12 +62,16 @@ def build(config: Path | None, *, allow_empty: bool = False) -> App:
     from monitor.app import build_app
 
     try:
-        return build_app(settings_for(config, allow_empty=allow_empty))
+        app = build_app(settings_for(config, allow_empty=allow_empty))
     except ConfigError as exc:
         raise fail_config(exc) from exc
     except ValueError as exc:  # e.g. a route tag that no Apprise URL carries
         err.print(f"[red]Configuration error:[/] {exc}", markup=True)
         raise typer.Exit(2) from exc
+    from monitor.web.guard import hide_secrets_in_logs
+
+    hide_secrets_in_logs(app)  # with -v, libraries log URLs with their credentials
+    return app
 
 
 @app.callback()

@@ -36,14 +36,15 @@ class Target:
         return f"{self.channel}:{hashlib.sha256(self.url.encode()).hexdigest()[:12]}"
 
     @property
-    def masked(self) -> str:
-        """The URL with credentials hidden, for logs and the CLI."""
+    def label(self) -> str:
+        """How logs and the CLI name the target: its key (channel name and a hash of the URL) and the
+        Apprise service, never the URL. Apprise's privacy form (`url(privacy=True)`) hides passwords and
+        Slack-style tokens but keeps a webhook's path, which may be its secret."""
         from apprise import Apprise
 
-        instance = Apprise.instantiate(self.url)
-        if not instance:
-            return self.url.split("://", 1)[0] + "://***"
-        return str(instance.url(privacy=True))  # type: ignore[no-untyped-call]
+        instance = Apprise.instantiate(self.url, suppress_exceptions=True)
+        service = getattr(instance, "service_name", None) if instance else None
+        return f"{self.key} ({service or self.url.split('://', 1)[0]})"
 
 
 @dataclass(frozen=True, slots=True)

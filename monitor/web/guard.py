@@ -6,6 +6,9 @@
   response body in which a known secret still appears (a target URL, its password or token-like parts,
   a `${ENV}` value the rules file uses, a feed URL's password and secret query values, the
   database password, the API token) has it replaced by `***`.
+- `HideSecretsInLogs`: the same filter for log lines (`hide_secrets_in_logs`): a library's debug
+  line (httpx: "HTTP Request: GET https://user:pw@..."; Apprise: a webhook's URL) or an exception's
+  text has every known secret replaced by `***` before a handler writes it.
 - `RequireToken`: with a token, every request but `/healthz` must carry it, as `Authorization: Bearer
   <token>` or `?token=<token>` (then a cookie keeps a browser signed in: it holds a hash of the token,
   HttpOnly, SameSite=Strict); otherwise 401. Compared in constant time.
@@ -141,6 +144,47 @@ def hide(body: bytes, known: Iterable[bytes]) -> bytes:
     for secret in known:  # longest first: a URL goes whole before its parts
         body = body.replace(secret, b"***")
     return body
+
+
+class HideSecretsInLogs(logging.Filter):
+    """Replaces every known secret in a log record's message and exception text by `***`."""
+
+    def __init__(self, secrets: Callable[[], Collection[bytes]]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        known = [s.decode("utf-8", "replace") for s in self.secrets()]
+        message = _hide_text(record.getMessage(), known)
+        record.msg, record.args = message, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = _hide_text(record.exc_text, known)
+        return True
+
+
+def _hide_text(text: str, known: Iterable[str]) -> str:
+    for secret in known:  # longest first
+        text = text.replace(secret, "***")
+    return text
+
+
+def hide_secrets_in_logs(app: App) -> HideSecretsInLogs:
+    """Filter the secrets of `app`'s rules and settings out of everything the root logger's handlers
+    write (worked out again when the rules are reloaded); returns the filter."""
+    held: list[tuple[object, list[bytes]]] = []
+
+    def current() -> list[bytes]:
+        if not held or held[0][0] is not app.rules:
+            held[:] = [(app.rules, known_secrets(app, token))]
+        return held[0][1]
+
+    token = app.settings.api_token.get_secret_value() if app.settings.api_token else None
+    hide = HideSecretsInLogs(current)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(hide)
+    return hide
 
 
 class RequireToken:
