@@ -127,6 +127,38 @@ def test_a_rules_file_over_the_size_cap_is_refused(tmp_path: Path) -> None:
     ]
 
 
+def test_a_url_apprise_cannot_read_is_an_error_in_check_and_at_start(tmp_path: Path) -> None:
+    text = GOOD.replace('"console://"', '"jsonx://127.0.0.1:9/hook/tok_abcdef123", "slack://T1JJ3T3L2"')
+    found = problems(tmp_path, text)
+    assert [p.split(": ", 2)[1:] for p in found] == [
+        [
+            "alerts.routes[0].urls[0]",
+            "unknown Apprise scheme 'jsonx://' (see https://github.com/caronc/apprise/wiki)",
+        ],
+        [
+            "alerts.routes[0].urls[1]",
+            "Apprise cannot read this slack:// URL (a token or host missing or malformed)",
+        ],
+    ]
+    assert all(":16: " in p and "tok_abcdef123" not in p for p in found)
+    path = write(tmp_path, GOOD)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env |= {
+        "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
+        "MONITOR_NOTIFY_URLS": "jsonx://127.0.0.1/x",
+    }
+    for command in ("check", "run --once"):
+        result = subprocess.run(
+            [sys.executable, "-m", "monitor", *command.split(), "--config", str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert result.returncode == 2, (command, result.stdout + result.stderr)
+        assert "MONITOR_NOTIFY_URLS, URL 1: unknown Apprise scheme 'jsonx://'" in result.stderr, command
+
+
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     found = problems(tmp_path, GOOD.replace("  - id: c1", "  - id: [c1"))
     assert any("rules.yaml:" in p and "invalid YAML" in p for p in found), found

@@ -45,6 +45,12 @@ def check(config: ConfigOption = None, allow_empty: AllowEmptyOption = False) ->
         rules = load_rules(settings.config, allow_empty=settings.allow_empty_rules)
     except ConfigError as exc:
         raise fail_config(exc) from exc
+    from monitor.notify.rules import url_problem
+
+    for i, url in enumerate(settings.notify_urls):
+        if (problem := url_problem(url)) is not None:
+            err.print(f"[red]Invalid setting:[/] MONITOR_NOTIFY_URLS, URL {i + 1}: {escape(problem)}")
+            raise typer.Exit(2)
     out.print(
         f"[green]OK[/] {settings.config}: {len(rules.sources)} source(s), {len(rules.topics)} topic(s), "
         f"{len(rules.claims)} claim(s), {len(rules.routes)} alert route(s), "

@@ -27,7 +27,7 @@ from monitor.config.durations import parse_duration
 from monitor.config.safe_yaml import YamlProblem, read_yaml
 from monitor.ingest.sources import SOURCE_KINDS, SourceOptions
 from monitor.ledger.claim_ledger import Policy
-from monitor.notify.rules import Alerts, Channel, Delivery, Route
+from monitor.notify.rules import Alerts, Channel, Delivery, Route, url_problem
 
 Loc = tuple[str | int, ...]
 
@@ -236,6 +236,9 @@ def _resolve(
                 urls.append(_expand_env(url))
             except KeyError as missing:
                 problem((*loc, "urls", j), _unset(missing))
+                continue
+            if (unreadable := url_problem(urls[-1])) is not None:
+                problem((*loc, "urls", j), unreadable)
         return urls
 
     channels: list[Channel] = []
