@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select
 
+from monitor.store.db import DatabaseBusy, single_writer
 from monitor.store.models import SourceRow
 
 from .feedserver import FeedServer, rss
@@ -108,3 +109,20 @@ def _owner_or_none(database: Path) -> str | None:
         return lease_owner(database)
     except Exception:  # the schema is still being created
         return None
+
+
+def test_a_symlink_to_the_database_is_locked_as_the_database(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    database = tmp_path / "data" / "monitor.db"
+    database.touch()
+    (tmp_path / "link.db").symlink_to(database)
+    (tmp_path / "folder").symlink_to(tmp_path / "data", target_is_directory=True)
+    with single_writer(f"sqlite:///{database}"):
+        for other in (tmp_path / "link.db", tmp_path / "folder" / "monitor.db"):
+            with (
+                pytest.raises(DatabaseBusy, match="another `monitor run` is already using"),
+                single_writer(f"sqlite:///{other}"),
+            ):
+                pass
+    with single_writer(f"sqlite:///{tmp_path / 'link.db'}"):  # free again once the holder is gone
+        pass
