@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from monitor.pipeline import ArticleReport
 
 
+SOURCES_FAILED = 3
+"""`run --once` exit status when any source failed (the others were still polled and stored)."""
+
+
 def version() -> None:
     """Print the version."""
     out.print(__version__)
@@ -73,7 +77,8 @@ def run(
     port: Annotated[int, typer.Option(min=1, max=65535, help="With --serve: the port.")] = 8080,
     allow_empty: AllowEmptyOption = False,
 ) -> None:
-    """Watch the sources, track the claims and send alerts; runs until stopped unless --once.
+    """Watch the sources, track the claims and send alerts; runs until stopped unless --once (which
+    exits 3 when any source failed, 2 when the rules or the database cannot be used).
 
     SIGHUP (or editing the rules file) reloads the rules (an invalid or empty file keeps the old ones);
     SIGTERM/SIGINT stop after the current item.
@@ -114,6 +119,11 @@ def run(
                 signal.signal(signum, partial(_on_signal, stop))
             stats = run_pass(monitor, report=_print_article, should_stop=stop.is_set)
             out.print(f"[bold]pass done:[/] {stats.line()}")
+            if stats.source_errors:
+                err.print(
+                    f"[red]{stats.source_errors} source(s) failed[/] (see the log above); exit status 3"
+                )
+                raise typer.Exit(SOURCES_FAILED)
             return
         from monitor.daemon import Daemon
 
