@@ -6,6 +6,7 @@ stance engine, which may load a model, only when an article is first analyzed).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -23,6 +24,8 @@ from monitor.notify.targets import Routed, resolve_routes
 from monitor.store import leases
 from monitor.store.db import make_engine, unit_of_work, upgrade
 from monitor.tracking import Tracker
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -91,7 +94,7 @@ class App:
     def reload(self) -> None:
         """Load the rules file again and swap in what depends on it. Raises ConfigError or ValueError
         and changes nothing when the new file is invalid."""
-        rules = load_rules(self.settings.config)
+        rules = load_rules(self.settings.config, allow_empty=self.settings.allow_empty_rules)
         routing = make_routing(rules, self.settings)
         analyzer = make_analyzer(rules)
         old_fetcher, self.fetcher = self.fetcher, make_fetcher(rules)
@@ -111,6 +114,14 @@ class App:
         with unit_of_work(self.sessions) as session:
             repository.sync_claims(session, claims=[c.spec() for c in self.rules.claims])
             leases.sync_sources(session, sources=self.rules.sources)
+
+    def own_all_leases(self) -> None:
+        """Release every source lease, for the only worker there can be: `monitor run` on SQLite once it
+        holds the single-writer lock (a run killed within its lease left them behind)."""
+        with unit_of_work(self.sessions) as session:
+            released = leases.release_all(session)
+        for name, owner in released:
+            log.warning("source=%s lease of worker %s released: that process is gone", name, owner)
 
     def dispatch(self, *, retry: bool = True) -> DispatchStats:
         """Send what is due in the outbox (see monitor.notify.dispatch)."""
@@ -145,7 +156,7 @@ def make_fetcher(rules: Rules) -> Fetcher:
 
 def build_app(settings: Settings, *, migrate: bool = True) -> App:
     """Load and validate the rules (ConfigError), open the database and bring its schema up to date."""
-    rules = load_rules(settings.config)
+    rules = load_rules(settings.config, allow_empty=settings.allow_empty_rules)
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)

@@ -16,8 +16,9 @@ reloaded live; several such processes may share one PostgreSQL database.
 - SIGHUP, or a change to the rules file, reloads the rules; an invalid new file is reported and the
   old rules stay in force.
 - SIGTERM/SIGINT: polls stop after their current item (each item is one transaction; a feed whose
-  items were not all handled keeps its old validators, so its next poll sees them again), leases are
-  released, then the scheduler shuts down. A second signal aborts at once.
+  items were not all handled keeps its old validators, so its next poll sees them again), a fetch in
+  flight is abandoned (not counted as a failure), leases are released, then the scheduler shuts down.
+  A second signal aborts at once.
 - One summary line per cycle: every `summary_every` seconds, the counts of the polls since the last.
 """
 

@@ -201,7 +201,7 @@ def poll_leased(
     retry_after: float | None = None
     with app.leases.hold(lease.source_id):
         try:
-            poll = options.build(app.fetcher).poll(lease.state)
+            poll = options.build(app.fetcher.stopping_on(should_stop)).poll(lease.state)
             if poll.not_modified:
                 stats.not_modified += 1
             else:
@@ -213,6 +213,11 @@ def poll_leased(
             )
             state = poll.state if complete else None
         except SourceError as exc:
+            if should_stop():  # cut short by the stop (a fetch in flight is abandoned): not a failure
+                log.info("source=%s poll stopped: %s", options.name, exc.reason)
+                with unit_of_work(app.sessions) as session:
+                    leases.release_if_held(session, source_id=lease.source_id, owner=app.worker)
+                return stats
             error, retry_after = exc.reason, exc.retry_after
         except Exception as exc:  # a bug in one source must not stop the others
             log.exception("source=%s poll crashed", options.name)

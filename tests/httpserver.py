@@ -1,7 +1,8 @@
 """A real HTTP/1.1 server on 127.0.0.1 for fetch tests: each path in ROUTES is a small scripted behaviour.
 
 `FeedServer()` starts serving at once; `url(path)` gives the address of a route, `requests` records the
-path and headers of every request in arrival order, `stop()` shuts it down.
+path and headers of every request in arrival order, `hung_up` is set when a client leaves a trickled
+response, `stop()` shuts it down.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class FeedServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
+        self.hung_up = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -109,6 +111,21 @@ def slow_headers(h: Any, server: FeedServer) -> None:
     h.reply(200, FEED)
 
 
+def trickled_headers(h: Any, server: FeedServer) -> None:
+    """A status line at once, then one header line every half second, for minutes: each line comes well
+    within any read timeout, so only a deadline over the whole exchange ends it."""
+    try:
+        h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        h.wfile.flush()
+        for n in range(600):
+            time.sleep(0.5)
+            h.wfile.write(f"X-Line-{n}: {n}\r\n".encode())
+            h.wfile.flush()
+    except OSError:  # the client hung up
+        server.hung_up.set()
+    h.close_connection = True
+
+
 def drip(h: Any, server: FeedServer) -> None:
     h.send_response(200)
     h.send_header("Content-Length", "1000")
@@ -166,6 +183,7 @@ ROUTES: dict[str, Route] = {
     "/404": lambda h, server: h.reply(404),
     "/slow": slow_headers,
     "/drip": drip,
+    "/trickled-headers": trickled_headers,
     "/large": large_declared,
     "/large-chunked": large_chunked,
     "/bomb": bomb,

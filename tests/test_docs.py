@@ -83,3 +83,10 @@ def _is_module(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except ModuleNotFoundError:  # a parent package is missing
         return False
+
+
+def test_every_test_the_docs_name_exists() -> None:
+    named = [m for path in DOCS for m in re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", path.read_text())]
+    assert named
+    for file, test in named:
+        assert f"def {test}(" in (ROOT / file).read_text(), f"{file}::{test}"

@@ -4,6 +4,8 @@ stops the other sources."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from monitor.store.models import AlertRow, ArticleRow, SourceItemRow, SourceRow
 
 from .conftest import Receiver
 from .feedserver import FeedServer, rss
+from .httpserver import FeedServer as ScriptedServer
 
 CONFIRM = "Acme confirmed that it has closed the Leeds factory, cutting 300 jobs."
 DENY = "Acme denied reports that the Leeds factory is closing, calling them baseless rumours."
@@ -154,6 +157,25 @@ def test_a_slow_server_times_out_without_holding_up_the_others(tmp_path: Path, s
     stats = run_pass(app)
     assert stats.source_errors == 1 and stats.new_articles == 1
     assert "timed out" in (source(app, "slow").last_error or "")
+
+
+def test_a_stop_request_interrupts_a_poll_in_flight_and_is_not_a_failure(tmp_path: Path) -> None:
+    trickle = ScriptedServer()  # one header line every half second, for minutes
+    text = rules({"slow": trickle.url("/trickled-headers")}).replace("timeout: 1", "timeout: 60")
+    app = make_app(tmp_path, text)
+    try:
+        stop = threading.Event()  # what SIGTERM sets for `run --once` (the daemon passes its own)
+        threading.Timer(1.0, stop.set).start()
+        started = time.monotonic()
+        stats = run_pass(app, should_stop=stop.is_set)
+        assert time.monotonic() - started < 3
+        assert trickle.hung_up.wait(3)
+        row = source(app, "slow")
+        assert stats.source_errors == 0
+        assert (row.consecutive_failures, row.last_error, row.lease_owner) == (0, None, None)
+    finally:
+        app.close()
+        trickle.stop()
 
 
 def test_an_oversized_body_is_refused(tmp_path: Path, server: FeedServer) -> None:

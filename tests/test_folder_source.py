@@ -143,6 +143,65 @@ def test_non_utf8_text_is_decoded(tmp_path: Path) -> None:
     assert "ministère de l'Économie a confirmé" in article.text  # type: ignore[attr-defined]
 
 
+# Short texts with the accented letters of each language: (title, body). The "typographic" ones add what
+# windows-1252 has and Latin-1 lacks (curly quotes, the euro sign, dashes), so they skip Latin-1.
+TEXTS = {
+    "en": (
+        "The naïve café owner",
+        "Zoë said the déjà vu crowd at her café rarely paid for the crème brûlée.",
+    ),
+    "fr": (
+        "L'élève reçoit un prix à Noël",
+        "Où est la forêt ? Le garçon a déjà mangé une crème brûlée, dit-il.",
+    ),
+    "de": (
+        "Die Größe der Straße überrascht Jürgen",
+        "Müller aß Äpfel, während die Bürger über die Brücke gingen.",
+    ),
+    "es": (
+        "El niño comió piña en España",
+        "¿Dónde está el señor Muñoz? ¡Qué año tan difícil para la compañía!",
+    ),
+    "en-typographic": (
+        "A naïve café’s “résumé”",
+        "The owner said the crème brûlée cost €5 — “a naïve price”.",
+    ),
+    "fr-typographic": (
+        "L’élève reçoit un prix à Noël",
+        "« Où est la forêt ? » Le billet coûte 12 € – c’est déjà trop.",
+    ),
+    "de-typographic": (
+        "„Größer als gedacht“, sagt Jürgen",
+        "Die Straße kostet 3 € pro Meter – Müller ärgert sich über die Bürger.",
+    ),
+    "es-typographic": (
+        "“¡Qué año!”, dijo la señora Peña",
+        "El niño pagó 20 € por la piña – ¿dónde está el señor Muñoz?",
+    ),
+}
+ENCODINGS = ("utf-8", "utf-8-sig", "latin-1", "cp1252", "utf-16")
+
+
+@pytest.mark.parametrize(
+    ("language", "encoding"),
+    [
+        (language, encoding)
+        for language in TEXTS
+        for encoding in ENCODINGS
+        if not (encoding == "latin-1" and language.endswith("typographic"))
+    ],
+)
+def test_a_file_in_a_common_encoding_reads_back_its_original_text(
+    tmp_path: Path, language: str, encoding: str
+) -> None:
+    title, body = TEXTS[language]
+    (tmp_path / "article.txt").write_bytes(f"{title}\n\n{body}\n".encode(encoding))
+    (item,) = poll(tmp_path)
+    assert isinstance(item, Item)
+    (document,) = item.read()
+    assert (document.title, document.text) == (title, body)
+
+
 def test_item_identity_is_path_plus_content_hash(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_text("Title\n\nBody.\n")

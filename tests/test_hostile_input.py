@@ -368,6 +368,31 @@ def test_hostile_files_and_names_in_a_watched_folder(
     no_tracebacks(caplog)
 
 
+def test_an_oversized_file_is_reported_once_and_again_only_when_it_changes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "inbox").mkdir()
+    giant = tmp_path / "inbox" / "giant.txt"
+    with open(giant, "wb") as file:  # sparse: over the limit without writing 21 MB
+        file.truncate(21 * 1024 * 1024)
+    app = make_app(tmp_path, "  - {name: inbox, kind: folder, path: inbox}\n")
+    try:
+        reports = []
+        for grow in (0, 0, 1):
+            if grow:
+                with open(giant, "ab") as file:
+                    file.write(b"x")
+            caplog.clear()
+            with caplog.at_level(logging.WARNING):
+                stats = run_pass(app)
+            reports.append(
+                (stats.failed, stats.unchanged, sum("giant.txt" in r.getMessage() for r in caplog.records))
+            )
+        assert reports == [(1, 0, 1), (0, 1, 0), (1, 0, 1)]
+    finally:
+        app.close()
+
+
 def test_a_file_that_vanishes_mid_scan_is_a_failure_and_the_scan_goes_on(tmp_path: Path) -> None:
     for name in ("a.txt", "b.txt", "c.txt"):
         (tmp_path / name).write_text(f"{name}\n\nbody\n")
@@ -427,7 +452,8 @@ def load_or_config_error(path: Path) -> None:
         for problem in exc.problems:
             assert problem.file == path and problem.line is not None, str(problem)
             assert str(problem).startswith(f"{path}:{problem.line}: ")
-            syntax = problem.message.startswith(("invalid YAML", "not UTF-8", "the rules file must be"))
+            whole = ("invalid YAML", "not UTF-8", "the rules file must be", "the rules file is empty")
+            syntax = problem.message.startswith(whole)
             assert problem.key or syntax, str(problem)
 
 

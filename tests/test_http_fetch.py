@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from monitor import __version__
-from monitor.ingest.fetch import USER_AGENT, Fetcher, FetchError, FetchLimits, Response, Validators
+from monitor.ingest.fetch import STOPPED, USER_AGENT, Fetcher, FetchError, FetchLimits, Response, Validators
 
 from .httpserver import BOMB, ETAG, FEED, LAST_MODIFIED, FeedServer
 
@@ -171,6 +172,29 @@ def test_a_server_that_drips_bytes_hits_the_overall_deadline(server: FeedServer)
     with Fetcher(FetchLimits(timeout=0.5)) as f:
         error = fetch_error(f, server.url("/drip"))
     assert str(error) == "timed out after 0.5 s"
+
+
+def test_headers_trickled_one_line_at_a_time_hit_the_overall_deadline(server: FeedServer) -> None:
+    # Each header line arrives well within the read timeout; only a deadline over the whole exchange
+    # stops this (a 20 s timeout once let such a server hold a poll for 180 s).
+    started = time.monotonic()
+    with Fetcher(FetchLimits(timeout=2)) as f:
+        error = fetch_error(f, server.url("/trickled-headers"))
+    assert str(error) == "timed out after 2 s"
+    assert time.monotonic() - started < 4
+    assert server.hung_up.wait(3)  # the connection was closed, not left reading in the background
+
+
+def test_a_stop_request_abandons_a_fetch_in_flight(server: FeedServer) -> None:
+    stop = threading.Event()
+    with Fetcher(FetchLimits(timeout=60)) as f:
+        threading.Timer(1.0, stop.set).start()
+        started = time.monotonic()
+        error = fetch_error(f.stopping_on(stop.is_set), server.url("/trickled-headers"))
+        assert 1.0 <= time.monotonic() - started < 2
+        assert str(error) == STOPPED
+        assert server.hung_up.wait(3)
+        assert f.get(server.url("/feed")).body == FEED  # the shared fetcher is not stopped
 
 
 @pytest.mark.parametrize("path", ["/large", "/large-chunked"])

@@ -80,6 +80,8 @@ def notify_test(
     for target in dict.fromkeys(targets):
         ok = send_now(target, [sample_alert()], monitor.renderer)
         failures += not ok
-        out.print(f"{target.masked} ({target.kind}): {'sent' if ok else '[red]FAILED[/] (see the log)'}")
+        out.print(
+            f"{target.label}, {target.kind} template: {'sent' if ok else '[red]FAILED[/] (see the log)'}"
+        )
     if failures:
         raise typer.Exit(1)

@@ -31,10 +31,22 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts
 STANCE_STYLE = {"confirm": "green", "contradict": "red", "discuss": "yellow", "unrelated": "dim"}
 
 
-def settings_for(config: Path | None) -> Settings:
-    """The runtime settings, with `--config` in place of MONITOR_CONFIG when given."""
+AllowEmptyOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty", help="Accept an empty rules file (no sources, no claims; MONITOR_ALLOW_EMPTY_RULES)."
+    ),
+]
+
+
+def settings_for(config: Path | None, *, allow_empty: bool = False) -> Settings:
+    """The runtime settings, with `--config` in place of MONITOR_CONFIG when given, and `--allow-empty`."""
     settings = Settings()
-    return settings.model_copy(update={"config": config}) if config is not None else settings
+    if config is not None:
+        settings = settings.model_copy(update={"config": config})
+    if allow_empty:
+        settings = settings.model_copy(update={"allow_empty_rules": True})
+    return settings
 
 
 def fail_config(exc: ConfigError) -> typer.Exit:
@@ -45,17 +57,21 @@ def fail_config(exc: ConfigError) -> typer.Exit:
     return typer.Exit(2)
 
 
-def build(config: Path | None) -> App:
+def build(config: Path | None, *, allow_empty: bool = False) -> App:
     """The app for these rules; exits 2 with the problems printed when they are invalid."""
     from monitor.app import build_app
 
     try:
-        return build_app(settings_for(config))
+        app = build_app(settings_for(config, allow_empty=allow_empty))
     except ConfigError as exc:
         raise fail_config(exc) from exc
     except ValueError as exc:  # e.g. a route tag that no Apprise URL carries
         err.print(f"[red]Configuration error:[/] {exc}", markup=True)
         raise typer.Exit(2) from exc
+    from monitor.web.guard import hide_secrets_in_logs
+
+    hide_secrets_in_logs(app)  # with -v, libraries log URLs with their credentials
+    return app
 
 
 @app.callback()

@@ -15,7 +15,16 @@ import typer
 from rich.markup import escape
 
 from monitor import __version__
-from monitor.cli.common import STANCE_STYLE, ConfigOption, build, err, fail_config, out, settings_for
+from monitor.cli.common import (
+    STANCE_STYLE,
+    AllowEmptyOption,
+    ConfigOption,
+    build,
+    err,
+    fail_config,
+    out,
+    settings_for,
+)
 from monitor.config.rules import ConfigError, load_rules
 
 if TYPE_CHECKING:
@@ -23,18 +32,29 @@ if TYPE_CHECKING:
     from monitor.pipeline import ArticleReport
 
 
+SOURCES_FAILED = 3
+"""`run --once` exit status when any source failed (the others were still polled and stored)."""
+
+
 def version() -> None:
     """Print the version."""
     out.print(__version__)
 
 
-def check(config: ConfigOption = None) -> None:
-    """Validate the rules file; print every problem with file, line and key. Exits 2 if invalid."""
-    settings = settings_for(config)
+def check(config: ConfigOption = None, allow_empty: AllowEmptyOption = False) -> None:
+    """Validate the rules file; print every problem with file, line and key. Exits 2 if invalid (an
+    empty file too, unless --allow-empty)."""
+    settings = settings_for(config, allow_empty=allow_empty)
     try:
-        rules = load_rules(settings.config)
+        rules = load_rules(settings.config, allow_empty=settings.allow_empty_rules)
     except ConfigError as exc:
         raise fail_config(exc) from exc
+    from monitor.notify.rules import url_problem
+
+    for i, url in enumerate(settings.notify_urls):
+        if (problem := url_problem(url)) is not None:
+            err.print(f"[red]Invalid setting:[/] MONITOR_NOTIFY_URLS, URL {i + 1}: {escape(problem)}")
+            raise typer.Exit(2)
     out.print(
         f"[green]OK[/] {settings.config}: {len(rules.sources)} source(s), {len(rules.topics)} topic(s), "
         f"{len(rules.claims)} claim(s), {len(rules.routes)} alert route(s), "
@@ -55,14 +75,17 @@ def run(
     ] = False,
     host: Annotated[str, typer.Option(help="With --serve: the address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="With --serve: the port.")] = 8080,
+    allow_empty: AllowEmptyOption = False,
 ) -> None:
-    """Watch the sources, track the claims and send alerts; runs until stopped unless --once.
+    """Watch the sources, track the claims and send alerts; runs until stopped unless --once (which
+    exits 3 when any source failed, 2 when the rules or the database cannot be used).
 
-    SIGHUP (or editing the rules file) reloads the rules; SIGTERM/SIGINT stop after the current item.
+    SIGHUP (or editing the rules file) reloads the rules (an invalid or empty file keeps the old ones);
+    SIGTERM/SIGINT stop after the current item.
     With --serve, the dashboard and API (as `monitor serve`) run in the same process, for small installs.
     """
     token = _serve_token(config, host) if serve else None
-    monitor = build(config)
+    monitor = build(config, allow_empty=allow_empty)
     from monitor.store.db import DatabaseBusy, single_writer
 
     lock = ExitStack()
@@ -72,6 +95,8 @@ def run(
         err.print(f"[red]Cannot run:[/] {escape(str(exc))}")
         monitor.close()
         raise typer.Exit(2) from exc
+    if monitor.engine.dialect.name == "sqlite":  # the lock proves no other worker holds a lease
+        monitor.own_all_leases()
     out.print(
         f"[bold]monitor[/] {__version__}: {len(monitor.rules.sources)} source(s), "
         f"{len(monitor.rules.claims)} claim(s), "
@@ -94,6 +119,11 @@ def run(
                 signal.signal(signum, partial(_on_signal, stop))
             stats = run_pass(monitor, report=_print_article, should_stop=stop.is_set)
             out.print(f"[bold]pass done:[/] {stats.line()}")
+            if stats.source_errors:
+                err.print(
+                    f"[red]{stats.source_errors} source(s) failed[/] (see the log above); exit status 3"
+                )
+                raise typer.Exit(SOURCES_FAILED)
             return
         from monitor.daemon import Daemon
 

@@ -27,7 +27,7 @@ from monitor.config.durations import parse_duration
 from monitor.config.safe_yaml import YamlProblem, read_yaml
 from monitor.ingest.sources import SOURCE_KINDS, SourceOptions
 from monitor.ledger.claim_ledger import Policy
-from monitor.notify.rules import Alerts, Channel, Delivery, Route
+from monitor.notify.rules import Alerts, Channel, Delivery, Route, url_problem
 
 Loc = tuple[str | int, ...]
 
@@ -150,16 +150,24 @@ class ConfigError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def load_rules(path: Path) -> Rules:
-    """Read and validate a rules file. Raises ConfigError (never returns partially valid rules)."""
+EMPTY_HINT = "--allow-empty (or MONITOR_ALLOW_EMPTY_RULES=1)"
+
+
+def load_rules(path: Path, *, allow_empty: bool = False) -> Rules:
+    """Read and validate a rules file. Raises ConfigError (never returns partially valid rules), also
+    for an empty or comment-only file unless `allow_empty`: a file truncated by an editor or a failed
+    copy would otherwise stop every source and claim without a word."""
     try:
         data, root = read_yaml(path)
     except OSError as exc:
         raise ConfigError([Problem(path, None, "", f"cannot read the rules file: {exc}")]) from exc
     except YamlProblem as exc:
-        raise ConfigError([Problem(path, exc.line, "", exc.message)]) from exc
+        raise ConfigError([Problem(path, exc.line, _dotted(exc.loc), exc.message)]) from exc
     lines = _LineIndex(root)
-    if data is None:
+    if data is None or data == {}:
+        if not allow_empty:
+            message = f"the rules file is empty (no sources, no claims); {EMPTY_HINT} accepts that"
+            raise ConfigError([Problem(path, 1, "", message)])
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([Problem(path, 1, "", "the rules file must be a mapping (sources:, claims:, ...)")])
@@ -186,6 +194,14 @@ def _sources(
             message = f"unknown source kind {kind!r}; known: {', '.join(SOURCE_KINDS)}"
             problems.append(Problem(path, lines.line(loc), _dotted(loc), message))
             continue
+        url = raw.get("url")
+        if isinstance(url, str):  # a feed URL may hold a key: `https://example.org/rss?token=${TOKEN}`
+            try:
+                raw = {**raw, "url": _expand_env(url)}
+            except KeyError as missing:
+                loc = ("sources", i, "url")
+                problems.append(Problem(path, lines.line(loc), _dotted(loc), _unset(missing)))
+                continue
         try:
             sources.append(model.model_validate(raw, context={"base_dir": path.parent}))
         except ValidationError as exc:
@@ -219,7 +235,10 @@ def _resolve(
             try:
                 urls.append(_expand_env(url))
             except KeyError as missing:
-                problem((*loc, "urls", j), f"environment variable {missing} is not set")
+                problem((*loc, "urls", j), _unset(missing))
+                continue
+            if (unreadable := url_problem(urls[-1])) is not None:
+                problem((*loc, "urls", j), unreadable)
         return urls
 
     channels: list[Channel] = []
@@ -278,8 +297,13 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def _expand_env(value: str) -> str:
-    """Replace ${NAME} with the environment variable NAME; raises KeyError naming a missing one."""
+    """Replace ${NAME} with the environment variable NAME (in every URL the rules hold: a source's `url`,
+    a channel's or route's `urls`); raises KeyError naming a missing one."""
     return _ENV.sub(lambda m: os.environ[m.group(1)], value)
+
+
+def _unset(missing: KeyError) -> str:
+    return f"environment variable {missing} is not set"
 
 
 def _unique(problem: Any, section: str | Loc, values: list[str], key: str) -> None:

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
         default=None,
         description="An Apprise config file whose tagged URLs routes can select with `tags:`.",
     )
+    allow_empty_rules: bool = Field(
+        default=False,
+        description="Accept an empty or comment-only rules file (no sources, no claims).",
+    )
     api_token: SecretStr | None = Field(
         default=None,
         description="The token `monitor serve` requires (needed to serve on a non-loopback address).",

@@ -6,7 +6,9 @@ What is read, per entry (`FeedEntry`):
   wrote it (stripped). It is never resolved against the feed URL, so it stays stable when the feed moves.
 - `link`: the entry's article URL (RSS `<link>`, or a permalink `<guid>` when there is no link; Atom
   `rel="alternate"`; JSON Feed `url`, else `external_url`), made absolute against `xml:base` and then
-  the feed URL.
+  the feed URL, and without credentials: no user or password, no query parameter named in
+  `secret_params` (`monitor.ingest.urls.without_credentials`), so a feed URL's key never reaches an
+  article. A link that cannot be parsed is dropped.
 - `title`: plain text; markup is stripped, entities decoded and whitespace collapsed to single spaces.
 - `text`: the full content when the feed carries it (`content:encoded`, Atom `<content>`, JSON Feed
   `content_html` or `content_text`), else the summary (`<description>`, Atom `<summary>`, JSON Feed
@@ -42,12 +44,14 @@ import io
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 from xml.sax import SAXParseException
+
+from monitor.ingest.urls import SECRET_PARAMETERS, without_credentials
 
 
 class FeedError(Exception):
@@ -83,8 +87,15 @@ _BOM = b"\xef\xbb\xbf"
 _DECLARATIONS = (b"<?xml", "<?xml".encode("utf-16-le"), "<?xml".encode("utf-16-be"))
 
 
-def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
-    """Parse a fetched feed body; `url` is where it was fetched from (the base for relative links).
+def parse_feed(
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None = None,
+    secret_params: Collection[str] = SECRET_PARAMETERS,
+) -> ParsedFeed:
+    """Parse a fetched feed body; `url` is where it was fetched from (the base for relative links),
+    `secret_params` the query parameters that links must not carry.
 
     Returns the feed's title and its entries in document order; entries with neither title, text nor
     link are skipped. Raises FeedError with a one-line reason when nothing usable can be read.
@@ -95,14 +106,22 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
         raise FeedError("empty body")
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if start.startswith(b"{") or (media_type in _JSON_TYPES and not start.startswith(b"<")):
-        return _json_feed(data, url=url, media_type=media_type)
-    return _xml_feed(data, url=url, content_type=content_type)
+        return _json_feed(data, base=_Base(url, secret_params), media_type=media_type)
+    return _xml_feed(data, base=_Base(url, secret_params), content_type=content_type)
+
+
+@dataclass(frozen=True, slots=True)
+class _Base:
+    """What entry links are resolved against: the feed URL, and the parameters a link must not carry."""
+
+    url: str
+    secret_params: Collection[str]
 
 
 # --- XML feeds (feedparser) ---------------------------------------------------------------------------
 
 
-def _xml_feed(data: bytes, *, url: str, content_type: str | None) -> ParsedFeed:
+def _xml_feed(data: bytes, *, base: _Base, content_type: str | None) -> ParsedFeed:
     # A 50 ms import, paid only by processes that read feeds.
     import feedparser
     import feedparser.encodings  # type: ignore[import-untyped]
@@ -126,7 +145,7 @@ def _xml_feed(data: bytes, *, url: str, content_type: str | None) -> ParsedFeed:
     entries = [
         entry
         for raw in result.get("entries") or []
-        if (entry := _xml_entry(raw, url=url, feed_author=feed_author)) is not None
+        if (entry := _xml_entry(raw, base=base, feed_author=feed_author)) is not None
     ]
     if not entries:
         if not result.get("version"):
@@ -228,7 +247,7 @@ def _not_a_feed(data: bytes, problem: str | None) -> str:
     return "not a feed: no RSS, Atom or RDF root element"
 
 
-def _xml_entry(raw: Mapping[str, Any], *, url: str, feed_author: str | None) -> FeedEntry | None:
+def _xml_entry(raw: Mapping[str, Any], *, base: _Base, feed_author: str | None) -> FeedEntry | None:
     title = _title(raw.get("title"))
     text, summary_only = "", True
     for content in raw.get("content") or []:
@@ -239,7 +258,7 @@ def _xml_entry(raw: Mapping[str, Any], *, url: str, feed_author: str | None) -> 
     if summary_only:
         detail = raw.get("summary_detail") or {}
         text = _typed_text(raw.get("summary"), detail.get("type"))
-    link = _link(raw.get("link"), url)
+    link = _link(raw.get("link"), base)
     if not (title or text or link):
         return None
     return FeedEntry(
@@ -288,7 +307,7 @@ def _struct_date(value: object) -> datetime | None:
 # --- JSON Feed ----------------------------------------------------------------------------------------
 
 
-def _json_feed(data: bytes, *, url: str, media_type: str) -> ParsedFeed:
+def _json_feed(data: bytes, *, base: _Base, media_type: str) -> ParsedFeed:
     try:
         document = json.loads(data)
     except UnicodeDecodeError as exc:
@@ -311,12 +330,12 @@ def _json_feed(data: bytes, *, url: str, media_type: str) -> ParsedFeed:
         entry
         for item in items
         if isinstance(item, dict)
-        and (entry := _json_item(item, url=url, feed_author=feed_author)) is not None
+        and (entry := _json_item(item, base=base, feed_author=feed_author)) is not None
     ]
     return ParsedFeed(title=_title(document.get("title")) or None, entries=entries, problem=None)
 
 
-def _json_item(item: Mapping[str, Any], *, url: str, feed_author: str | None) -> FeedEntry | None:
+def _json_item(item: Mapping[str, Any], *, base: _Base, feed_author: str | None) -> FeedEntry | None:
     title = _title(item.get("title"))
     text = _typed_text(item.get("content_html"), "text/html") or _typed_text(
         item.get("content_text"), "text/plain"
@@ -324,7 +343,7 @@ def _json_item(item: Mapping[str, Any], *, url: str, feed_author: str | None) ->
     summary_only = not text
     if summary_only:
         text = _typed_text(item.get("summary"), "text/plain")
-    link = _link(item.get("url"), url) or _link(item.get("external_url"), url)
+    link = _link(item.get("url"), base) or _link(item.get("external_url"), base)
     if not (title or text or link):
         return None
     raw_id = item.get("id")
@@ -377,10 +396,14 @@ def _title(value: object) -> str:
     return " ".join(html_to_text(value).split()) if isinstance(value, str) else ""
 
 
-def _link(value: object, base: str) -> str | None:
+def _link(value: object, base: _Base) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
-    return urljoin(base, value.strip())
+    try:
+        link = urljoin(base.url, value.strip())
+    except ValueError:  # e.g. an invalid IPv6 host
+        return None
+    return without_credentials(link, base.secret_params)
 
 
 def _typed_text(value: object, media_type: object) -> str:

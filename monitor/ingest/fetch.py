@@ -2,8 +2,13 @@
 
 `Fetcher.get` does a conditional GET (ETag / Last-Modified), follows redirects itself so that a
 permanent move can be stored, caps the decoded body, enforces an overall deadline, and limits the
-number of concurrent requests per host. Every network or HTTP problem becomes a `FetchError` with a
-one-line reason; there are no retries here (the scheduler backs off, using `FetchError.retry_after`).
+number of concurrent requests per host. Each request runs on an event loop thread (an anyio blocking
+portal) under an anyio deadline (`fail_after`), so the deadline bounds the whole exchange: a server that
+trickles its headers one line at a time is cut off like one that trickles its body. A fetcher made by
+`stopping_on(should_stop)` also abandons a request in flight (within `STOP_CHECK` seconds) once
+`should_stop()` is true: a stop request (SIGTERM) does not wait for a slow server. Every network or
+HTTP problem becomes a `FetchError` with a one-line reason; there are no retries here (the scheduler
+backs off, using `FetchError.retry_after`).
 
     with Fetcher(FetchLimits(timeout=10)) as fetcher:
         response = fetcher.get("https://example.com/feed.xml", Validators(etag='"abc"'))
@@ -16,6 +21,8 @@ The body is decompressed here (gzip, deflate), not by httpx, so that a compressi
 
 from __future__ import annotations
 
+import concurrent.futures
+import copy
 import email.utils
 import errno
 import socket
@@ -23,11 +30,15 @@ import ssl
 import threading
 import time
 import zlib
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 
+import anyio
 import httpx
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from monitor import __version__
 
@@ -42,6 +53,9 @@ TEMPORARY_REDIRECTS = frozenset({302, 303, 307})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 MAX_RETRY_AFTER = 24 * 60 * 60.0
 MAX_REASON_LENGTH = 200
+STOP_CHECK = 0.1
+"""Seconds between two looks at `should_stop` while a request is in flight."""
+STOPPED = "stopped: a stop was requested"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +63,8 @@ class FetchLimits:
     """Limits of one `Fetcher`.
 
     `timeout` bounds each connect and read and, as an overall deadline, the time a whole `get` spends on
-    the network (redirect hops included; waiting for a per-host slot is not counted). The deadline is
-    checked as body bytes arrive; a status line and headers are bounded by the per-read timeout only.
+    the network: connecting, status line, headers and body, redirect hops included (waiting for a
+    per-host slot is not counted).
     `max_bytes` caps the decoded body. `per_host` is the number of requests to one host name in flight
     at once.
     """
@@ -108,17 +122,22 @@ class FetchError(Exception):
 
 
 class Fetcher:
-    """GETs URLs under `limits`; one instance is shared by all polling threads and closed at shutdown."""
+    """GETs URLs under `limits`; one instance is shared by all polling threads and closed at shutdown.
+
+    The event loop thread and its connection pool start with the first request.
+    """
 
     def __init__(self, limits: FetchLimits = FetchLimits()) -> None:
         self.limits = limits
-        self._client = httpx.Client(
-            follow_redirects=False,
-            timeout=httpx.Timeout(limits.timeout),
-            headers={"User-Agent": limits.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
-        )
-        self._hosts: dict[str, threading.BoundedSemaphore] = {}
-        self._hosts_lock = threading.Lock()
+        self._should_stop: Callable[[], bool] = _never
+        self._shared = _Shared()
+
+    def stopping_on(self, should_stop: Callable[[], bool]) -> Fetcher:
+        """This fetcher (same connections, same per-host limits) with its requests abandoned, as a
+        FetchError (`STOPPED`), once `should_stop()` is true; closing it closes this one."""
+        view = copy.copy(self)
+        view._should_stop = should_stop
+        return view
 
     def __enter__(self) -> Fetcher:
         return self
@@ -129,8 +148,9 @@ class Fetcher:
         self.close()
 
     def close(self) -> None:
-        """Closes the connection pool; the fetcher must not be used afterwards."""
-        self._client.close()
+        """Closes the connection pool and stops the event loop thread; the fetcher must not be used
+        afterwards."""
+        self._shared.close()
 
     def get(self, url: str, validators: Validators | None = None) -> Response:
         """GETs `url`, following up to `max_redirects` redirects; sends `validators` as a conditional GET.
@@ -149,10 +169,12 @@ class Fetcher:
         budget = self.limits.timeout
         permanent = True
         for hop in range(self.limits.max_redirects + 1):
+            if self._should_stop():
+                raise FetchError(STOPPED)
             with self._slot(current.host):
                 started = time.monotonic()
                 try:
-                    outcome = self._request(current, headers, sent, deadline=started + budget)
+                    outcome = self._run(current, headers, sent, budget)
                 finally:
                     budget -= time.monotonic() - started
             if isinstance(outcome, Response):
@@ -165,21 +187,45 @@ class Fetcher:
         raise FetchError("too many redirects")
 
     def _slot(self, host: str) -> threading.BoundedSemaphore:
-        with self._hosts_lock:
-            slot = self._hosts.get(host)
+        with self._shared.lock:
+            slot = self._shared.hosts.get(host)
             if slot is None:
-                slot = self._hosts[host] = threading.BoundedSemaphore(self.limits.per_host)
+                slot = self._shared.hosts[host] = threading.BoundedSemaphore(self.limits.per_host)
             return slot
 
-    def _request(
-        self, url: httpx.URL, headers: dict[str, str], sent: Validators, *, deadline: float
+    def _run(
+        self, url: httpx.URL, headers: dict[str, str], sent: Validators, budget: float
+    ) -> Response | tuple[int, httpx.URL]:
+        """One hop on the event loop thread, within `budget` seconds; abandoned on a stop request."""
+        portal, client = self._shared.started(self.limits)
+        future = portal.start_task_soon(self._request, client, url, headers, sent, max(budget, 0.001))
+        while not future.done():
+            concurrent.futures.wait([future], timeout=STOP_CHECK)
+            if not future.done() and self._should_stop():
+                future.cancel()  # cancels the request's task, which closes its connection
+                raise FetchError(STOPPED)
+        return future.result()
+
+    async def _request(
+        self,
+        client: httpx.AsyncClient,
+        url: httpx.URL,
+        headers: dict[str, str],
+        sent: Validators,
+        budget: float,
     ) -> Response | tuple[int, httpx.URL]:
         """One hop: a Response, or (redirect status, next URL). Raises FetchError."""
-        remaining = max(deadline - time.monotonic(), 0.001)
         try:
-            with self._client.stream(
-                "GET", url, headers=headers, timeout=httpx.Timeout(min(self.limits.timeout, remaining))
-            ) as response:
+            with anyio.fail_after(budget):
+                return await self._exchange(client, url, headers, sent)
+        except TimeoutError as exc:
+            raise FetchError(_timed_out(self.limits.timeout)) from exc
+
+    async def _exchange(
+        self, client: httpx.AsyncClient, url: httpx.URL, headers: dict[str, str], sent: Validators
+    ) -> Response | tuple[int, httpx.URL]:
+        try:
+            async with client.stream("GET", url, headers=headers) as response:
                 status = response.status_code
                 if status in PERMANENT_REDIRECTS or status in TEMPORARY_REDIRECTS:
                     location = response.headers.get("Location")
@@ -198,7 +244,7 @@ class Fetcher:
                         received.etag or sent.etag, received.last_modified or sent.last_modified
                     )
                 else:
-                    body = self._read_body(response, deadline)
+                    body = await self._read_body(response)
                 return Response(
                     status=status,
                     url=str(url),
@@ -214,8 +260,8 @@ class Fetcher:
         except httpx.InvalidURL as exc:
             raise FetchError(f"invalid URL: {exc}") from exc
 
-    def _read_body(self, response: httpx.Response, deadline: float) -> bytes:
-        """The decoded body; raises FetchError past `max_bytes` or `deadline`."""
+    async def _read_body(self, response: httpx.Response) -> bytes:
+        """The decoded body; raises FetchError past `max_bytes`."""
         limit = self.limits.max_bytes
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -223,9 +269,7 @@ class Fetcher:
         decoder = _Decoder(response.headers.get("Content-Encoding", ""))
         chunks: list[bytes] = []
         size = 0
-        for raw in response.iter_raw():
-            if time.monotonic() > deadline:
-                raise FetchError(_timed_out(self.limits.timeout))
+        async for raw in response.aiter_raw():
             chunk = decoder.decode(raw, limit - size + 1)
             size += len(chunk)
             if size > limit:
@@ -236,6 +280,49 @@ class Fetcher:
             raise FetchError(f"response larger than {limit} bytes", status=response.status_code)
         chunks.append(tail)
         return b"".join(chunks)
+
+
+class _Shared:
+    """What a fetcher and its `stopping_on` views share: the per-host slots, and (from the first
+    request) the event loop thread with the connection pool."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._stack = ExitStack()
+        self._started: tuple[BlockingPortal, httpx.AsyncClient] | None = None
+        self._closed = False
+
+    def started(self, limits: FetchLimits) -> tuple[BlockingPortal, httpx.AsyncClient]:
+        with self.lock:
+            if self._closed:
+                raise FetchError("the fetcher is closed")
+            if self._started is None:
+                portal = self._stack.enter_context(start_blocking_portal())
+                client = httpx.AsyncClient(
+                    follow_redirects=False,
+                    timeout=httpx.Timeout(limits.timeout),
+                    headers={
+                        "User-Agent": limits.user_agent,
+                        "Accept": ACCEPT,
+                        "Accept-Encoding": ACCEPT_ENCODING,
+                    },
+                )
+                self._started = portal, client
+            return self._started
+
+    def close(self) -> None:
+        with self.lock:
+            self._closed = True
+            started, self._started = self._started, None
+        if started is not None:
+            portal, client = started
+            portal.call(client.aclose)
+        self._stack.close()
+
+
+def _never() -> bool:
+    return False
 
 
 class _Decoder:

@@ -4,11 +4,16 @@
     url_identity("http://www.example.com/a?utm_source=x") == url_identity("https://example.com/a")
 
 Percent-encoding is kept as given; neither function raises.
+
+`without_credentials` takes a source's credentials out of a link (its user and password, and the query
+parameters that carry keys): an article link made from a feed URL such as
+`https://user:pw@example.org/rss?token=...` must not carry them into the store, the API or an alert.
 """
 
 from __future__ import annotations
 
-from urllib.parse import unquote_plus, urlsplit
+from collections.abc import Collection
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 TRACKING_PARAMETERS = frozenset(
     {
@@ -30,6 +35,38 @@ TRACKING_PARAMETERS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_",)
 DEFAULT_PORTS = {"http": 80, "https": 443}
+SECRET_PARAMETERS = frozenset(
+    {
+        "access_token",
+        "api_key",
+        "apikey",
+        "auth",
+        "auth_token",
+        "key",
+        "password",
+        "secret",
+        "sig",
+        "signature",
+        "token",
+    }
+)
+"""Query parameters that carry a credential; a feed's `secret_params` adds more."""
+
+
+def without_credentials(url: str, secret_parameters: Collection[str] = SECRET_PARAMETERS) -> str | None:
+    """`url` without its user and password and without the query parameters named (in any case) in
+    `secret_parameters`; the rest as written. None when it cannot be parsed (it might hide either)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return None
+    names = {name.lower() for name in secret_parameters}
+    netloc = parts.netloc.rpartition("@")[2]
+    pairs = [pair for pair in parts.query.split("&") if pair]
+    kept = [pair for pair in pairs if unquote_plus(pair.partition("=")[0]).lower() not in names]
+    query = "&".join(kept) if len(kept) < len(pairs) else parts.query
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def canonical_url(url: str) -> str:

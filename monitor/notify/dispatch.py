@@ -255,7 +255,7 @@ class Dispatcher:
         try:
             ok = self.send(message.target, message.key, notify)
         except Exception:  # a plugin bug must not stop the other messages
-            log.exception("sending to %s raised", message.target.masked)
+            log.exception("sending to %s raised", message.target.label)
             ok = False
         self._record(message, ok, stats)
 
@@ -277,7 +277,7 @@ class Dispatcher:
             stats.messages += 1
         else:
             stats.failed += len(message.ids)
-            log.warning("message of %d alert(s) to %s failed", len(message.ids), message.target.masked)
+            log.warning("message of %d alert(s) to %s failed", len(message.ids), message.target.label)
 
 
 def sample_alert() -> AlertView:
@@ -358,7 +358,7 @@ def _apprise_send(target: Target, key: str, notify: dict[str, Any]) -> bool:
 
     apprise = Apprise()
     if not apprise.add(with_idempotency_key(target.url, key)):
-        log.warning("target %s: Apprise cannot read the URL", target.masked)
+        log.warning("target %s: Apprise cannot read the URL", target.label)
         return False
     return bool(
         apprise.notify(

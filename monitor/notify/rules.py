@@ -35,6 +35,35 @@ from monitor.config.durations import parse_duration
 from monitor.domain import EventKind
 from monitor.notify.render import Renderer
 
+
+def url_problem(url: str) -> str | None:
+    """None when Apprise's own parser reads `url` as a notification target; else why not, without the
+    URL itself (it may hold a token). `console://` counts (it is registered first)."""
+    import logging
+
+    from apprise import Apprise
+    from apprise.manager_plugins import NotificationManager
+
+    from monitor.notify.console import register_console
+
+    register_console()
+    scheme, separator, _ = url.partition("://")
+    if not separator or not scheme:
+        return "not an Apprise URL (scheme://...)"
+    if scheme.lower() not in NotificationManager():  # type: ignore[no-untyped-call]
+        return f"unknown Apprise scheme '{scheme}://' (see https://github.com/caronc/apprise/wiki)"
+    apprise_log = logging.getLogger("apprise")
+    level = apprise_log.level
+    apprise_log.setLevel(logging.CRITICAL)  # Apprise logs a URL it cannot load, token and all
+    try:
+        instance = Apprise.instantiate(url)
+    finally:
+        apprise_log.setLevel(level)
+    if instance is None:
+        return f"Apprise cannot read this {scheme}:// URL (a token or host missing or malformed)"
+    return None
+
+
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*\s*[smhd]?)\s*$")
 

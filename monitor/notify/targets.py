@@ -17,7 +17,7 @@ from pathlib import Path
 from monitor.domain import EventKind, Planned
 from monitor.ledger.alerts import AlertDraft
 from monitor.notify.render import kind_for_url
-from monitor.notify.rules import Channel, Route
+from monitor.notify.rules import Channel, Route, url_problem
 
 ENV_ROUTE = "env"
 """The route and channel for MONITOR_NOTIFY_URLS: it receives every event at once."""
@@ -36,14 +36,15 @@ class Target:
         return f"{self.channel}:{hashlib.sha256(self.url.encode()).hexdigest()[:12]}"
 
     @property
-    def masked(self) -> str:
-        """The URL with credentials hidden, for logs and the CLI."""
+    def label(self) -> str:
+        """How logs and the CLI name the target: its key (channel name and a hash of the URL) and the
+        Apprise service, never the URL. Apprise's privacy form (`url(privacy=True)`) hides passwords and
+        Slack-style tokens but keeps a webhook's path, which may be its secret."""
         from apprise import Apprise
 
-        instance = Apprise.instantiate(self.url)
-        if not instance:
-            return self.url.split("://", 1)[0] + "://***"
-        return str(instance.url(privacy=True))  # type: ignore[no-untyped-call]
+        instance = Apprise.instantiate(self.url, suppress_exceptions=True)
+        service = getattr(instance, "service_name", None) if instance else None
+        return f"{self.key} ({service or self.url.split('://', 1)[0]})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,11 @@ def resolve_routes(
     apprise_config: Path | None,
 ) -> list[Routed]:
     """Expand each route's channels (named, or its own `urls`/`tags`) into targets, plus a catch-all
-    route for MONITOR_NOTIFY_URLS. Raises ValueError for a tag no URL carries."""
+    route for MONITOR_NOTIFY_URLS. Raises ValueError for a tag no URL carries, or for a MONITOR_NOTIFY_URLS
+    URL that Apprise cannot read (the rules' own URLs are checked when they are loaded)."""
+    for i, url in enumerate(extra_urls):
+        if (problem := url_problem(url)) is not None:
+            raise ValueError(f"MONITOR_NOTIFY_URLS, URL {i + 1}: {problem}")
     tagged = (
         _tagged_urls(apprise_config) if any(r.tags for r in routes) or any(c.tags for c in channels) else {}
     )

@@ -65,16 +65,18 @@ class DatabaseBusy(RuntimeError):
 def single_writer(url: str) -> Iterator[None]:
     """Hold an exclusive lock beside a SQLite database file while `monitor run` writes to it: SQLite is
     the single-process default, and a second writer process is refused with DatabaseBusy (readers such
-    as `monitor serve` need no lock). Other databases (PostgreSQL) share work between processes, so
-    nothing is locked for them."""
+    as `monitor serve` need no lock). The lock file sits beside the resolved path, so a symlink to the
+    database (or to its folder) is locked as the database itself. Other databases (PostgreSQL) share
+    work between processes, so nothing is locked for them."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         yield
         return
     import fcntl
 
-    path = Path(parsed.database)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    given = Path(parsed.database)
+    given.parent.mkdir(parents=True, exist_ok=True)
+    path = given.resolve()
     with open(f"{path}.lock", "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -10,6 +10,8 @@ PostgreSQL database share the sources and never poll one twice at the same time.
   worker that stopped renewing (killed, frozen, cut off from the database) loses it.
 - The poll's end stores the source's new state and releases the lease in one transaction
   (monitor.pipeline), unless the lease was lost meanwhile: then the new holder's state counts.
+- On SQLite only one `monitor run` writes (the single-writer file lock), so the process that holds the
+  lock owns every lease at start (`release_all`): leases left by a killed run are not waited out.
 
 Everything a poll stores is idempotent, and unique keys arbitrate the rare overlap (a poll that went
 on after its lease expired): an entry stored twice is refused by the database, not kept twice.
@@ -171,6 +173,19 @@ def renew(session: Session, *, owner: str, source_ids: Sequence[int], until: dat
         .values(lease_until=until)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def release_all(session: Session) -> list[tuple[str, str]]:
+    """Release every lease; returns the (source, former holder) pairs. Only for a process that knows no
+    other worker exists: `monitor run` on SQLite, holding the single-writer lock (monitor.store.db), so a
+    worker killed within its lease does not keep its sources from the next run until the lease expires."""
+    rows = session.scalars(
+        select(SourceRow).where(SourceRow.lease_owner.is_not(None)).order_by(SourceRow.id)
+    ).all()
+    released = [(row.name, str(row.lease_owner)) for row in rows]
+    for row in rows:
+        release(row)
+    return released
 
 
 def request_poll(session: Session, *, name: str) -> None:

@@ -4,7 +4,11 @@
   ms); never the query string, which may hold the token.
 - `HideSecrets`: the last line of defence. The API never returns a URL of an alert target, yet any
   response body in which a known secret still appears (a target URL, its password or token-like parts,
-  a `${ENV}` value the rules file uses, the database password, the API token) has it replaced by `***`.
+  a `${ENV}` value the rules file uses, a feed URL's password and secret query values, the
+  database password, the API token) has it replaced by `***`.
+- `HideSecretsInLogs`: the same filter for log lines (`hide_secrets_in_logs`): a library's debug
+  line (httpx: "HTTP Request: GET https://user:pw@..."; Apprise: a webhook's URL) or an exception's
+  text has every known secret replaced by `***` before a handler writes it.
 - `RequireToken`: with a token, every request but `/healthz` must carry it, as `Authorization: Bearer
   <token>` or `?token=<token>` (then a cookie keeps a browser signed in: it holds a hash of the token,
   HttpOnly, SameSite=Strict); otherwise 401. Compared in constant time.
@@ -29,6 +33,8 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from monitor.ingest.urls import SECRET_PARAMETERS
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -140,6 +146,47 @@ def hide(body: bytes, known: Iterable[bytes]) -> bytes:
     return body
 
 
+class HideSecretsInLogs(logging.Filter):
+    """Replaces every known secret in a log record's message and exception text by `***`."""
+
+    def __init__(self, secrets: Callable[[], Collection[bytes]]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        known = [s.decode("utf-8", "replace") for s in self.secrets()]
+        message = _hide_text(record.getMessage(), known)
+        record.msg, record.args = message, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = _hide_text(record.exc_text, known)
+        return True
+
+
+def _hide_text(text: str, known: Iterable[str]) -> str:
+    for secret in known:  # longest first
+        text = text.replace(secret, "***")
+    return text
+
+
+def hide_secrets_in_logs(app: App) -> HideSecretsInLogs:
+    """Filter the secrets of `app`'s rules and settings out of everything the root logger's handlers
+    write (worked out again when the rules are reloaded); returns the filter."""
+    held: list[tuple[object, list[bytes]]] = []
+
+    def current() -> list[bytes]:
+        if not held or held[0][0] is not app.rules:
+            held[:] = [(app.rules, known_secrets(app, token))]
+        return held[0][1]
+
+    token = app.settings.api_token.get_secret_value() if app.settings.api_token else None
+    hide = HideSecretsInLogs(current)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(hide)
+    return hide
+
+
 class RequireToken:
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
@@ -194,7 +241,7 @@ class RequireToken:
 def known_secrets(app: App, token: str | None) -> list[bytes]:
     """What must never leave in a response, longest first: the token, the database password, the
     credential-like parts of each alert target URL (`url_secrets`) and the values of the `${ENV}`
-    variables the rules file uses."""
+    variables the rules file uses, and the credentials of each feed URL (`feed_url_secrets`)."""
     found: set[str] = {token} if token else set()
     password = app.engine.url.password
     if password:
@@ -203,6 +250,10 @@ def known_secrets(app: App, token: str | None) -> list[bytes]:
     for url in urls:
         found |= url_secrets(url)
     found |= env_secrets(app.rules.path)
+    for source in app.rules.sources:
+        feed_url = getattr(source, "url", None)
+        if isinstance(feed_url, str):
+            found |= feed_url_secrets(feed_url, getattr(source, "secret_parameters", SECRET_PARAMETERS))
     encoded = {s.encode() for s in found if len(s) >= MIN_SECRET_LENGTH}
     return sorted(encoded, key=len, reverse=True)
 
@@ -221,6 +272,22 @@ def url_secrets(url: str) -> set[str]:
         found.add(host)
     found |= {s for s in parts.path.split("/") if len(s) >= 8}
     found |= {v for _, v in parse_qsl(parts.query) if len(v) >= 8}
+    if found:
+        found.add(url)
+    return found | {unquote(s) for s in found}
+
+
+def feed_url_secrets(url: str, secret_parameters: Collection[str] = SECRET_PARAMETERS) -> set[str]:
+    """A feed URL's credentials (its password, the values of its secret query parameters), and the URL
+    itself when it has any. Unlike an alert target's, a feed URL's path is no secret, nor its user name
+    (often a plain word)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return {url}
+    names = {name.lower() for name in secret_parameters}
+    found = {parts.password} if parts.password else set()
+    found |= {v for k, v in parse_qsl(parts.query) if k.lower() in names and v}
     if found:
         found.add(url)
     return found | {unquote(s) for s in found}

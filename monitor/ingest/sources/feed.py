@@ -7,11 +7,15 @@
         interval: 15m          # the default; jitter defaults to a tenth of it (at most 5 minutes)
         full_text: false       # true: fetch the linked page when an entry carries only a summary
         outlet: Example Wire   # default: the feed's own title
+        secret_params: [sid]   # query parameters that carry a credential, beyond the usual ones
 
 Each poll is a conditional GET (ETag / Last-Modified): a 304 costs no parsing. A permanent redirect
 (301/308) updates the stored URL; 429/503 with Retry-After pause the feed for as long as asked. An
 entry's identity is its GUID, else its canonical link (tracking parameters, fragment, scheme and
 "www." ignored), else a hash of its title and text; an edited entry updates the stored article.
+
+The feed URL may carry credentials (`https://user:pw@host/rss?token=...`): entry links resolved against
+it never keep them (no user or password, no `token`, `key`, `api_key`... or `secret_params` parameter).
 """
 
 from __future__ import annotations
@@ -24,14 +28,14 @@ from functools import partial
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from monitor.domain import RawDocument
 from monitor.ingest.feed_entries import FeedEntry, FeedError, parse_feed
 from monitor.ingest.fetch import Fetcher, FetchError, Validators
 from monitor.ingest.sources import base
 from monitor.ingest.sources.base import Item, Poll, Source, SourceError, SourceOptions, SourceState
-from monitor.ingest.urls import url_identity
+from monitor.ingest.urls import SECRET_PARAMETERS, url_identity
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,12 @@ class FeedOptions(SourceOptions):
     url: str
     full_text: bool = False
     outlet: str | None = None
+    secret_params: list[str] = Field(default_factory=list)
+    """Query parameters of `url` that carry a credential, in addition to SECRET_PARAMETERS."""
+
+    @property
+    def secret_parameters(self) -> frozenset[str]:
+        return SECRET_PARAMETERS | {name.lower() for name in self.secret_params}
 
     @field_validator("url")
     @classmethod
@@ -94,7 +104,12 @@ class FeedSource:
         if response.status == 304:
             return Poll(state=new_state, not_modified=True)
         try:
-            feed = parse_feed(response.body, url=response.url, content_type=response.content_type)
+            feed = parse_feed(
+                response.body,
+                url=response.url,
+                content_type=response.content_type,
+                secret_params=self.options.secret_parameters,
+            )
         except FeedError as exc:
             raise SourceError(f"unreadable feed: {exc}") from exc
         outlet = self.options.outlet or feed.title

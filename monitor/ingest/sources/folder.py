@@ -11,7 +11,9 @@
 Each file is identified by its path and the hash of its bytes: it is read once, and read again when
 its content changes. Unreadable or binary files are skipped with the reason logged and counted: a file
 that vanished or cannot be opened, a symlink loop, a FIFO, socket or device with a matching name (never
-opened for a blocking read), a file over 20 MB. A file name that is not valid UTF-8 or holds control
+opened for a blocking read), a file over 20 MB. A file over 20 MB is remembered by its size and
+modification time, as a refused file is by its hash: it is reported once, not on every poll, and looked
+at again when it changes. A file name that is not valid UTF-8 or holds control
 characters is keyed with those bytes and characters written as `\\xNN`.
 """
 
@@ -31,7 +33,16 @@ from pydantic import ValidationInfo, field_validator
 from monitor.domain import RawDocument
 from monitor.ingest import documents
 from monitor.ingest.sources import base
-from monitor.ingest.sources.base import Failure, Item, Poll, Source, SourceError, SourceOptions, SourceState
+from monitor.ingest.sources.base import (
+    Failure,
+    Item,
+    Poll,
+    Source,
+    SourceError,
+    SourceOptions,
+    SourceState,
+    UnreadableItem,
+)
 
 if TYPE_CHECKING:
     from monitor.ingest.fetch import Fetcher
@@ -93,6 +104,10 @@ class FolderSource:
             key = file_key(str(relative))
             try:
                 data, observed = read_file(path, MAX_FILE_BYTES)
+            except _TooLarge as large:  # not read, so not hashed: known by its size and time instead
+                known = f"too large: {large.size} bytes, mtime {large.mtime_ns}".encode()
+                yield Item(key, hashlib.sha256(known).hexdigest(), partial(_refuse, str(large)))
+                continue
             except _Skip as skip:
                 yield Failure(key, str(skip))
                 continue
@@ -125,6 +140,18 @@ class _Skip(Exception):
     """A file that is listed but not read; the message is the reason."""
 
 
+class _TooLarge(_Skip):
+    """A regular file over the limit, with the size and modification time it had."""
+
+    def __init__(self, reason: str, size: int, mtime_ns: int) -> None:
+        super().__init__(reason)
+        self.size, self.mtime_ns = size, mtime_ns
+
+
+def _refuse(reason: str) -> list[RawDocument]:
+    raise UnreadableItem(reason)
+
+
 _FILE_KINDS = {
     stat.S_IFDIR: "a directory",
     stat.S_IFIFO: "a FIFO (named pipe)",
@@ -154,12 +181,16 @@ def read_file(path: Path, limit: int) -> tuple[bytes, datetime]:
                 kind = _FILE_KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
                 raise _Skip(f"not a regular file: {kind}")
             if info.st_size > limit:
-                raise _Skip(f"file too large ({info.st_size} bytes; limit {limit})")
+                raise _TooLarge(
+                    f"file too large ({info.st_size} bytes; limit {limit})", info.st_size, info.st_mtime_ns
+                )
             data = file.read(limit + 1)
         except OSError as exc:
             raise _Skip(f"cannot read file: {exc.strerror or exc}") from exc
     if len(data) > limit:
-        raise _Skip(f"file too large (grew past {limit} bytes while being read)")
+        raise _TooLarge(
+            f"file too large (grew past {limit} bytes while being read)", len(data), info.st_mtime_ns
+        )
     return data, datetime.fromtimestamp(info.st_mtime, UTC)
 
 
