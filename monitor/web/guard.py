@@ -155,8 +155,10 @@ class HideSecretsInLogs(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         known = [s.decode("utf-8", "replace") for s in self.secrets()]
-        message = _hide_text(record.getMessage(), known)
-        record.msg, record.args = message, None
+        message = record.getMessage()
+        hidden = _hide_text(message, known)
+        if hidden != message:  # a record without a secret keeps its format and arguments
+            record.msg, record.args = hidden, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
