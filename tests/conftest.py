@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from .feedserver import FeedServer
 from .loopback import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,6 +65,14 @@ class Receiver:
     @property
     def url(self) -> str:
         return f"json://127.0.0.1:{self.server.port}/alerts"
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    """A feed server on 127.0.0.1 (tests/feedserver.py), closed after the test."""
+    s = FeedServer()
+    yield s
+    s.close()
 
 
 @pytest.fixture

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from monitor.app import App, build_app
@@ -45,13 +43,6 @@ polling:
   max_bytes: 200000
   failures_before_alert: 3
 {polling}"""
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    s = FeedServer()
-    yield s
-    s.close()
 
 
 def make_app(tmp_path: Path, text: str, receiver: Receiver | None = None) -> App:

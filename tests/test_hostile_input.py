@@ -11,7 +11,6 @@ import codecs
 import json
 import logging
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -180,13 +179,6 @@ EXPECTED_TITLES = {
     "json-wrong-types": ["Acme JSON"],
 }
 """Sources that are read, with the titles of the articles stored from them."""
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    s = FeedServer()
-    yield s
-    s.close()
 
 
 def make_app(tmp_path: Path, sources: str) -> App:

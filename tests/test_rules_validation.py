@@ -148,13 +148,7 @@ def test_a_url_apprise_cannot_read_is_an_error_in_check_and_at_start(tmp_path: P
         "MONITOR_NOTIFY_URLS": "jsonx://127.0.0.1/x",
     }
     for command in ("check", "run --once"):
-        result = subprocess.run(
-            [sys.executable, "-m", "monitor", *command.split(), "--config", str(path)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-        )
+        result = _monitor(command, path, env)
         assert result.returncode == 2, (command, result.stdout + result.stderr)
         assert "MONITOR_NOTIFY_URLS, URL 1: unknown Apprise scheme 'jsonx://'" in result.stderr, command
 
@@ -208,13 +202,7 @@ def test_an_empty_rules_file_is_an_error_unless_allowed(tmp_path: Path, text: st
         "MONITOR_DATABASE_URL": database
     }
     for command, code in (("check", 2), ("run", 2), ("check --allow-empty", 0)):
-        result = subprocess.run(
-            [sys.executable, "-m", "monitor", *command.split(), "--config", str(path)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-        )
+        result = _monitor(command, path, env)
         assert result.returncode == code, (command, result.stdout + result.stderr)
         assert (code == 2) == ("the rules file is empty" in result.stderr), command
 
@@ -259,3 +247,14 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     )
     found = problems(tmp_path, text)
     assert any("sources[0].patern" in p for p in found) and any("claims[0].claimm" in p for p in found), found
+
+
+def _monitor(command: str, rules: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -m monitor COMMAND --config RULES` in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *command.split(), "--config", str(rules)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )

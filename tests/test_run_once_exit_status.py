@@ -3,20 +3,10 @@ others are still polled and stored), so a cron job or a container's health check
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from .feedserver import FeedServer
 from .test_single_writer import run_once, write_rules
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    s = FeedServer()
-    yield s
-    s.close()
 
 
 def test_run_once_exits_3_when_a_source_failed_and_0_when_all_were_read(

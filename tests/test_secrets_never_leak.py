@@ -6,10 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
@@ -27,13 +25,6 @@ FEED_TOKEN = "tok9f8e7d6c5b4a"
 FEED_SID = "sid1a2b3c4d5e"
 HOOK_TOKEN = "hk_9f8e7d6c5b4a3921"
 CONFIRM = "Acme confirmed that it has closed the Leeds factory, cutting 300 jobs."
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    s = FeedServer()
-    yield s
-    s.close()
 
 
 def feed_app(tmp_path: Path, feed_url: str) -> App:

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,6 @@ from monitor.store.db import DatabaseBusy, single_writer
 from monitor.store.models import SourceRow
 
 from .feedserver import FeedServer, rss
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    s = FeedServer()
-    yield s
-    s.close()
 
 
 def write_rules(tmp_path: Path, server: FeedServer) -> Path:
