@@ -139,6 +139,8 @@ class StoryBandRow(Base):
     """LSH band keys of an article's signature: articles sharing a key are near-duplicate candidates."""
 
     __tablename__ = "story_bands"
+    # set_story replaces an article's bands: looked up by article
+    __table_args__ = (Index("ix_story_bands_article_id", "article_id"),)
     band: Mapped[str] = mapped_column(String(64), primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
 
@@ -175,6 +177,7 @@ class EvidenceRow(Base):
         UniqueConstraint("claim_id", "article_id", "start"),
         Index("ix_evidence_claim_sentence", "claim_id", "sentence_key"),
         Index("ix_evidence_claim_stance", "claim_id", "stance"),
+        Index("ix_evidence_article_id", "article_id"),  # an updated article's evidence is replaced
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"))
