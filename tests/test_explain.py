@@ -18,6 +18,8 @@ from monitor.analysis.match import Claim, Topic
 from monitor.analysis.stance import build_engine
 from monitor.domain import Article
 
+from .feedserver import FeedServer
+
 RULES = """\
 sources:
   - name: inbox
@@ -160,6 +162,26 @@ def test_explain_exits_2_for_an_unknown_claim_or_an_unreadable_file(tmp_path: Pa
     empty = monitor(tmp_path, "explain", str(tmp_path / "empty.txt"), "-c", str(rules), code=2)
     assert "empty file" in empty.stderr
     assert not (tmp_path / "monitor.db").exists()
+
+
+def test_explain_reads_a_web_page_through_the_fetcher(tmp_path: Path, server: FeedServer) -> None:
+    rules, _ = setup(tmp_path)
+    page = (
+        "<html><head><title>Corvane agrees Pellworth deal</title>"
+        '<meta property="og:site_name" content="Harbour Ledger">'
+        '<meta name="date" content="2025-03-14"></head><body><article><h1>Corvane agrees Pellworth deal</h1>'
+        + "".join(f"<p>{p}</p>" for p in ARTICLE.split("\n\n")[1:])
+        + "</article></body></html>"
+    )
+    server.set("/news/corvane", body=page.encode(), content_type="text/html; charset=utf-8")
+    result = monitor(tmp_path, "explain", server.url("/news/corvane"), "-c", str(rules), "--json")
+    (explained,) = json.loads(result.stdout)["articles"]
+    assert explained["url"] == server.url("/news/corvane") and explained["outlet"] == "Harbour Ledger"
+    assert explained["published"].startswith("2025-03-14") and explained["date_origin"] == "metadata"
+    assert [c["counted"] for c in explained["claims"]] == [True, False]
+    server.set("/news/gone", status=404, body=b"no")
+    gone = monitor(tmp_path, "explain", server.url("/news/gone"), "-c", str(rules), code=2)
+    assert "Cannot read" in gone.stderr and "HTTP 404" in gone.stderr
 
 
 def test_run_once_counts_articles_a_topic_rule_dropped(tmp_path: Path) -> None:
