@@ -53,6 +53,8 @@ class ArticleReport:
     new_alerts: int
     duplicate_of: int | None = None
     updated: bool = False
+    dropped: tuple[str, ...] = ()
+    """Claims whose entities it names but whose topic rules all rejected it."""
 
 
 @dataclass
@@ -72,6 +74,8 @@ class PassStats:
     duplicates: int = 0
     failed: int = 0
     evidence: int = 0
+    dropped: int = 0
+    """Articles that named a claim's entities but that no topic rule of that claim accepted."""
     alerts: int = 0
     dispatch: DispatchStats = field(default_factory=DispatchStats)
 
@@ -92,6 +96,12 @@ class PassStats:
             f"{self.unchanged} unchanged, {self.failed} failed; {self.evidence} evidence sentence(s); "
             f"{self.alerts} new alert(s); deliveries: {d.sent} sent, {d.failed} failed"
             + (f", {d.unknown} unknown" if d.unknown else "")
+            + (
+                f"; {self.dropped} article(s) named a claim's entities but no topic rule accepted them: "
+                "see `monitor explain`"
+                if self.dropped
+                else ""
+            )
         )
 
 
@@ -482,6 +492,9 @@ def store_document(
     _place_in_story(session, article, article_id)
     for verdict in analysis.verdicts:
         _record_verdict(session, article, article_id, verdict, stats)
+    if analysis.dropped:
+        stats.dropped += 1
+        log.info("article %s/%s: topic rules dropped %s", article.source, article.key, analysis.dropped)
     # an edit may have taken evidence away: then every claim is replayed
     touched = (
         [c.id for c in app.rules.claims] if edited is not None else [v.claim_id for v in analysis.verdicts]
@@ -497,6 +510,7 @@ def store_document(
                 analysis.verdicts,
                 new_alerts,
                 updated=edited is not None,
+                dropped=analysis.dropped,
             )
         )
     return article_id

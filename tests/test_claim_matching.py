@@ -65,3 +65,59 @@ def test_topic_logic_any_all_none() -> None:
     assert not topic.matches("DPRK troops at home")
     assert not topic.matches("North Korea beat Russia at football")
     assert topic.matches("North Korean soldiers in Ukraine")
+
+
+TAKEOVER = ClaimSpec(
+    "deal",
+    "Brannock Mills is buying Quillfeather Paper",
+    entities=("Brannock", "Quillfeather"),
+    keywords=("acquire", "units"),
+)
+
+
+def test_a_topic_term_matches_its_inflections() -> None:
+    topic = TopicMatcher(Topic(name="takeovers", all=[["Brannock", "Quillfeather"]], any=["acquire"]))
+    assert topic.matches("Brannock Mills acquired a stake in Quillfeather Paper on Monday.")
+    assert topic.matches("Brannock is acquiring the Harrowgate paper mill.")
+    assert topic.matches("Brannock acquires mills.")
+    assert not topic.matches("Brannock's acquisition of the mill was delayed.")  # another word
+
+
+def test_a_claim_keyword_matches_its_inflections() -> None:
+    text = "Brannock Mills said on Monday that it had acquired Quillfeather Paper. The mill opened in 1961."
+    assert candidates(text, TAKEOVER) == [
+        ("Brannock Mills said on Monday that it had acquired Quillfeather Paper.", False)
+    ]
+    assert candidates("Quillfeather is acquiring two presses.", TAKEOVER) != []
+
+
+def test_a_plural_term_matches_its_singular_and_never_a_longer_word() -> None:
+    topic = TopicMatcher(Topic(name="plants", all=["Brannock"], any=["units"]))
+    assert topic.matches("Brannock will close one unit at Harrowgate.")
+    assert not topic.matches("Brannock briefed the United Nations on the dispute.")
+    assert candidates("Brannock sold one unit to a rival.", TAKEOVER) != []
+    assert candidates("Brannock briefed the United Nations.", TAKEOVER) == []
+    assert candidates("Quillfeather and Brannock united their sales teams.", TAKEOVER) == []
+
+
+def test_names_keep_their_own_endings_not_inflections() -> None:
+    topic = TopicMatcher(Topic(name="t", all=["Brannock"], any=["Harrowgate"]))
+    assert topic.matches("Brannock's mill near Harrowgate")
+    assert not topic.matches("Brannock sold its harrowgated plant")
+
+
+def test_a_topic_rule_says_why_it_rejected_a_text() -> None:
+    topic = TopicMatcher(
+        Topic(name="takeovers", all=["Brannock", "mill"], any=["acquire", "merger"], none=["rumour"])
+    )
+    lacking = topic.decide("Brannock acquired a printing firm.")
+    assert not lacking.accepted and lacking.missing_all == ("mill",)
+    assert lacking.reason == "rejected: lacks `all` term 'mill'"
+    no_any = topic.decide("Brannock opened a mill.")
+    assert not no_any.accepted and no_any.any_found == () and "has no `any` term" in no_any.reason
+    vetoed = topic.decide("Brannock acquired the mill, a rumour said.")
+    assert not vetoed.accepted and vetoed.none_found == ("rumour",)
+    assert vetoed.reason == "rejected: has `none` term 'rumour'"
+    accepted = topic.decide("Brannock has acquired the mills.")
+    assert accepted.accepted and accepted.any_found == ("acquire",)
+    assert topic.matches("Brannock has acquired the mills.")

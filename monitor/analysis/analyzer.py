@@ -20,6 +20,9 @@ from monitor.domain import Article, ArticleVerdict, ClaimSpec, Evidence, Sentenc
 class Analysis:
     topics: tuple[str, ...]
     verdicts: tuple[ArticleVerdict, ...]
+    dropped: tuple[str, ...] = ()
+    """The claims whose entities the article names but none of whose topic rules accepted it: missed
+    silently otherwise (`monitor explain` shows why)."""
 
 
 class Analyzer:
@@ -33,20 +36,18 @@ class Analyzer:
 
     def analyze(self, article: Article) -> Analysis:
         topics = tuple(t.name for t in self.topics if t.matches(article.text))
-        relevant = [
-            (claim, matcher)
-            for claim, matcher in self.claims
-            if (not claim.topics or set(claim.topics) & set(topics)) and matcher.mentions(article.text)
-        ]
+        named = [(claim, matcher) for claim, matcher in self.claims if matcher.mentions(article.text)]
+        relevant = [(c, m) for c, m in named if not c.topics or set(c.topics) & set(topics)]
+        dropped = tuple(c.id for c, _ in named if c.topics and not set(c.topics) & set(topics))
         if not relevant:
-            return Analysis(topics, ())
+            return Analysis(topics, (), dropped)
         sentences = split_sentences(article.text)
         verdicts = []
         for claim, matcher in relevant:
             evidence = self._evidence(matcher, sentences)
             if evidence:
                 verdicts.append(article_verdict(claim.id, evidence))
-        return Analysis(topics, tuple(verdicts))
+        return Analysis(topics, tuple(verdicts), dropped)
 
     def _evidence(self, matcher: ClaimMatcher, sents: Sequence[Sentence]) -> list[Evidence]:
         return claim_evidence(self.engine, matcher, sents)

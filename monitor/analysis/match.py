@@ -5,6 +5,11 @@ A sentence is a candidate for a claim when it names one of the claim's entities 
 ("Now NATO has confirmed this.", "They have already arrived.") is a candidate when the sentence before it
 is, and it carries a keyword or a word about truth or evidence; that previous sentence is its context.
 
+Names and acronyms (any word written with a capital) match as written, with a possessive or demonym
+ending ("Korea's", "North Korean"); a lowercase topic term or keyword matches every inflection of its
+(last) word ("acquire": "acquired", "acquiring"; "units": "unit", never "United"), from a dictionary
+(`monitor.analysis.inflection`). A topic rule says why it rejected a text (`TopicMatcher.decide`).
+
 `Topic` and `Claim` are the rules file's `topics:` and `claims:` entries, validated here as each stage
 validates its own options.
 """
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from monitor.analysis.inflection import phrase_forms
 from monitor.domain import ClaimSpec, Sentence
 
 
@@ -126,14 +132,45 @@ _WORD_SUFFIX = r"(?:s|es|'s|’s)?"
 
 
 class _Term:
+    """One topic term: a name or phrase as written (with the name suffixes: "North Korean"), or, for a
+    lowercase word or phrase, any inflection of its last word ("acquire": "acquired", "acquiring")."""
+
     def __init__(self, term: Term) -> None:
         words = [term] if isinstance(term, str) else term
-        pattern = term_pattern(words, _NAME_SUFFIX)
+        self.label = " / ".join(words)
+        pattern = term_pattern([f for w in words for f in (phrase_forms(w) or (w,))], _NAME_SUFFIX)
         assert pattern is not None
         self.pattern = pattern
 
     def found(self, text: str) -> bool:
         return self.pattern.search(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicDecision:
+    """Whether a topic rule accepted a text, and why: the `all` terms it lacks, the `any` terms it has
+    (None when the rule has no `any` terms) and the `none` terms it has."""
+
+    topic: str
+    accepted: bool
+    missing_all: tuple[str, ...]
+    any_found: tuple[str, ...] | None
+    none_found: tuple[str, ...]
+
+    @property
+    def reason(self) -> str:
+        if self.accepted:
+            if self.any_found:
+                return f"accepted: has `any` term {', '.join(repr(t) for t in self.any_found)}"
+            return "accepted: no `all` term missing, no `none` term"
+        why = []
+        if self.missing_all:
+            why.append(f"lacks `all` term {', '.join(repr(t) for t in self.missing_all)}")
+        if self.any_found == ():
+            why.append("has no `any` term")
+        if self.none_found:
+            why.append(f"has `none` term {', '.join(repr(t) for t in self.none_found)}")
+        return "rejected: " + "; ".join(why)
 
 
 class TopicMatcher:
@@ -151,6 +188,14 @@ class TopicMatcher:
             and (not self._any or any(t.found(text) for t in self._any))
             and not any(t.found(text) for t in self._none)
         )
+
+    def decide(self, text: str) -> TopicDecision:
+        """`matches`, with the terms that decided (every term is looked for)."""
+        missing = tuple(t.label for t in self._all if not t.found(text))
+        any_found = tuple(t.label for t in self._any if t.found(text)) if self._any else None
+        none_found = tuple(t.label for t in self._none if t.found(text))
+        accepted = not missing and any_found != () and not none_found
+        return TopicDecision(self.name, accepted, missing, any_found, none_found)
 
 
 def default_keywords(claim: ClaimSpec) -> tuple[str, ...]:
@@ -200,6 +245,10 @@ class ClaimMatcher:
         """The text names an entity of the claim (a cheap gate before sentence-level matching)."""
         return self._entities.search(text) is not None
 
+    def named_entities(self, text: str) -> tuple[str, ...]:
+        """The claim's entities (as the rules write them) that the text names."""
+        return tuple(e for e in self.claim.entities if _found(term_pattern([e], _NAME_SUFFIX), text))
+
     def candidates(self, sentences: Sequence[Sentence]) -> list[Candidate]:
         found: list[Candidate] = []
         last_direct: Sentence | None = None
@@ -223,9 +272,19 @@ class ClaimMatcher:
         return has_keyword or _EPISTEMIC.search(text) is not None
 
 
+def _found(pattern: re.Pattern[str] | None, text: str) -> bool:
+    return pattern is not None and pattern.search(text) is not None
+
+
 def keyword_forms(word: str) -> list[str]:
-    """The forms a keyword also matches: singular for a plural ("units" -> "unit", never "united"), and
-    the other inflections of a verb given as -ed or -ing ("deployed" -> "deploy", "deploying")."""
+    """The forms a keyword also matches. A lowercase word or phrase the dictionary knows: the
+    inflections of its (last) word (`inflection.phrase_forms`: "units" -> "unit", never "united";
+    "acquire" -> "acquired", "acquiring"). Another word (a name, an unknown word): singular for a
+    plural, and the other inflections of a verb given as -ed or -ing ("deployed" -> "deploy",
+    "deploying")."""
+    known = phrase_forms(word)
+    if known:
+        return list(known)
     forms = {word}
     low = word.lower()
     if low.endswith("ies"):

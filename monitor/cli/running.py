@@ -189,8 +189,15 @@ def _print_article(report: ArticleReport) -> None:
         return
     if report.updated:
         where += " (edited)"
+    if report.dropped:
+        names = ", ".join(report.dropped)
+        out.print(
+            f"  {escape(where)}: [yellow]names the entities of {escape(names)}, but no topic rule of "
+            f"the claim accepted it[/] (`monitor explain`)"
+        )
     if not report.verdicts:
-        out.print(f"  {where}: [dim]no tracked claim[/]  {report.title[:70]}", markup=True)
+        if not report.dropped:
+            out.print(f"  {where}: [dim]no tracked claim[/]  {report.title[:70]}", markup=True)
         return
     for verdict in report.verdicts:
         counts: dict[str, int] = {}

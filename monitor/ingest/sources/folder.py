@@ -115,25 +115,44 @@ class FolderSource:
             yield Item(key, digest, partial(self._read, path.name, key, digest, data, observed))
 
     def _read(self, name: str, key: str, digest: str, data: bytes, observed: datetime) -> list[RawDocument]:
-        parsed = documents.parse(name, data)  # by the name's suffix: a long key ends in a hash
-        return [
-            base.checked(
-                RawDocument(
-                    source=self.name,
-                    key=key if len(parsed) == 1 else f"{key}#{i}",  # file_key leaves room for "#i"
-                    content_hash=digest,
-                    title=doc.title,
-                    text=doc.body,
-                    observed=observed,
-                    url=doc.url,
-                    outlet=doc.outlet or self.options.outlet,
-                    author=doc.author,
-                    published=doc.published,
-                    date_origin=doc.date_origin,
-                )
+        return file_documents(self.name, name, key, digest, data, observed, outlet=self.options.outlet)
+
+
+def file_documents(
+    source: str, name: str, key: str, digest: str, data: bytes, observed: datetime, *, outlet: str | None
+) -> list[RawDocument]:
+    """A file's documents as the folder source hands them over (one per article of a JSON list).
+    Raises UnreadableItem with the reason."""
+    parsed = documents.parse(name, data)  # by the name's suffix: a long key ends in a hash
+    return [
+        base.checked(
+            RawDocument(
+                source=source,
+                key=key if len(parsed) == 1 else f"{key}#{i}",  # file_key leaves room for "#i"
+                content_hash=digest,
+                title=doc.title,
+                text=doc.body,
+                observed=observed,
+                url=doc.url,
+                outlet=doc.outlet or outlet,
+                author=doc.author,
+                published=doc.published,
+                date_origin=doc.date_origin,
             )
-            for i, doc in enumerate(parsed)
-        ]
+        )
+        for i, doc in enumerate(parsed)
+    ]
+
+
+def read_one(path: Path, source: str = "file") -> list[RawDocument]:
+    """The documents of one file outside any folder source (`monitor explain`), read under the same
+    rules and limits. Raises UnreadableItem with the reason."""
+    try:
+        data, observed = read_file(path, MAX_FILE_BYTES)
+    except _Skip as skip:
+        raise UnreadableItem(str(skip)) from skip
+    digest = hashlib.sha256(data).hexdigest()
+    return file_documents(source, path.name, file_key(path.name), digest, data, observed, outlet=None)
 
 
 class _Skip(Exception):
