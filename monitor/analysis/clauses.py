@@ -47,13 +47,13 @@ _DISTANCE = (
     r"(?:(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few|few|several|\d+)\s+)?"
     r"(?:minutes?|hours?|days?|weeks?|months?|years?)\s+|(?:shortly|soon|not\s+long|just|only|even)\s+"
 )
-_CONNECTOR = (
-    rf"(?:(?:{_DISTANCE})?(?:after|before|since)|despite|although|though|even\s+though|while|whereas|"
-    r"even\s+as|as)"
+_CONNECTOR = re.compile(
+    r"\b(?:after|before|since|despite|although|even\s+though|though|while|whereas|even\s+as|as)\b",
+    re.IGNORECASE,
 )
-_CLAUSE = re.compile(
-    rf"\b(?P<connector>{_CONNECTOR})\s+{_SUBJECT}\s+{_AUX}{_ADVERB}(?P<verb>{_VERBS})\b", re.IGNORECASE
-)
+_TIMED = {"after", "before", "since"}
+_DISTANCE_END = re.compile(rf"(?:{_DISTANCE})$", re.IGNORECASE)
+_CLAUSE = re.compile(rf"\s+{_SUBJECT}\s+{_AUX}{_ADVERB}(?P<verb>{_VERBS})\b", re.IGNORECASE)
 _NOUN = re.compile(
     r"\b(?P<connector>despite|notwithstanding|in\s+spite\s+of)\s+"
     r"(?:(?P<owner>(?:[\w'.&-]+\s+){0,4}?[\w.&-]+)'s?\s+|(?:an?|the|repeated|earlier|several)\s+)?"
@@ -104,34 +104,44 @@ def _extent(text: str, start: int, after: int, leading: bool, relative: bool) ->
     return stop.start() if stop else len(text.rstrip(".!? \"'"))
 
 
+def _candidates(text: str) -> list[tuple[int, int, str, str | None, str, bool]]:
+    """(start, end of the matched words, connector, subject, verb, relative?) of each possible clause."""
+    out: list[tuple[int, int, str, str | None, str, bool]] = []
+    for k in _CONNECTOR.finditer(text):  # the keyword first: a cheap anchor for the costlier pattern
+        m = _CLAUSE.match(text, k.end())
+        if m is None or not _subject_ok(m.group("subject")):
+            continue
+        start, connector = k.start(), k.group(0)
+        if connector.lower() in _TIMED and (d := _DISTANCE_END.search(text[max(0, start - 40) : start])):
+            start -= len(d.group(0))
+            connector = text[start : k.end()]
+        out.append((start, m.end(), connector, m.group("subject"), m.group("verb"), False))
+    for m in _NOUN.finditer(text):
+        subject = m.group("owner") or m.group("agent")
+        out.append((m.start(), m.end(), m.group("connector"), subject, m.group("verb"), False))
+    for m in _RELATIVE.finditer(text):
+        subject = m.group("subject") or m.group("agent")
+        if subject and _subject_ok(subject):
+            verb = m.group("passive") or m.group("verb")
+            out.append((m.start(), m.end(), m.group("connector"), subject.strip(), verb, True))
+    return sorted(out)
+
+
 def reported_clauses(sentence: str) -> list[Clause]:
     """The reported clauses of `sentence`, left to right, not overlapping."""
     text = sentence.translate(_QUOTES)
     found: list[Clause] = []
-    matches: list[tuple[re.Match[str], str | None, bool]] = []
-    for m in _CLAUSE.finditer(text):
-        if _subject_ok(m.group("subject")):
-            matches.append((m, m.group("subject"), False))
-    for m in _NOUN.finditer(text):
-        matches.append((m, m.group("owner") or m.group("agent"), False))
-    for m in _RELATIVE.finditer(text):
-        subject = m.group("subject") or m.group("agent")
-        if subject and _subject_ok(subject):
-            matches.append((m, subject.strip(), True))
-    for m, subject, relative in sorted(matches, key=lambda x: x[0].start()):
-        start = m.start()
+    for start, words_end, connector, subject, verb, relative in _candidates(text):
         if found and start < found[-1].end:
             continue
+        connector = " ".join(connector.lower().split())
         head = text[:start].rstrip()
         leading = not head or head[-1] in "\"'(" or head.endswith(":")
-        if not leading and not relative and not head.endswith(",") and m.group("connector").lower() == "as":
-            continue  # "as" mid-sentence without a comma is too often "such as", "as well as", "as X said"
-        end = _extent(text, start, m.end(), leading, relative)
-        if end <= start:
-            continue
-        verb = (m.groupdict().get("passive") or m.group("verb")).lower()
-        connector = " ".join(m.group("connector").lower().split())
-        found.append(Clause(start, end, sentence[start:end], connector, subject, verb))
+        if connector == "as" and not (leading or head.endswith(",")):
+            continue  # "as" mid-sentence without a comma is too often "such as", "as well as"
+        end = _extent(text, start, words_end, leading, relative)
+        if end > start:
+            found.append(Clause(start, end, sentence[start:end], connector, subject, verb.lower()))
     return found
 
 
