@@ -2,19 +2,24 @@
 
 `attribute(sentence, previous=None, following=None) -> Attribution` reads the conventions of English
 news writing; it never raises, and returns `Attribution(None, None)` when the text names nobody.
+`attribute_all(sentences)` does it for a whole article at once (the analyzer's way), adding what one
+sentence cannot show: a quotation over several sentences, and pronouns chained across sentences (see
+its docstring).
 
 `speaker` is the person or body making the statement; `via` the outlet or channel reporting it. The
 first rule that finds a speaker wins:
 
 1. A speech verb (said, says, stated, told, noted, added, explained, emphasized, clarified,
    confirmed, denied, announced, reported, wrote, warned, believes, claimed, dismissed, declined to,
-   called for, ...), leftmost first, because the leftmost verb governs the rest of the sentence. Its
-   subject is the noun phrase right before it (capitalized words, role nouns such as "minister",
-   "head", "spokesperson", "intelligence", possessive 's, and "of/the/for/to/and"), or after it in
-   the inverted form '"...," said Mark Rutte', or after "by" in "This was stated by X". An appositive
-   name wins over the role it names ("The head of the Centre, Andrii Kovalenko, said" gives "Andrii
-   Kovalenko"). Anonymous subjects ("the media", "sources", "it was reported", "the statement") are
-   skipped and the next verb is tried; "Sources of UNN reported" gives via="UNN".
+   called for, ...) of the main clause (clauses.main_clause: not one in "..., days after X denied
+   ..."; the whole sentence when the main clause has none), leftmost first, because the leftmost verb
+   governs the rest of the sentence. Its subject is the noun phrase right before it (capitalized
+   words, role nouns such as "minister", "head", "spokesperson", "intelligence", possessive 's, and
+   "of/the/for/to/and"), or after it in the inverted form '"...," said Mark Rutte' (also after up to
+   three lower-case words: '"...," said candidate Amara Osei'), or after "by" in "This was stated by
+   X". An appositive name wins over the role it names ("The head of the Centre, Andrii Kovalenko,
+   said" gives "Andrii Kovalenko"). Anonymous subjects ("the media", "sources", "it was reported",
+   "the statement") are skipped and the next verb is tried; "Sources of UNN reported" gives via="UNN".
 2. "This was stated/said/announced by X" as the FOLLOWING sentence: X made the current statement.
 3. A headline "X: statement" ("Rutte: NATO has no evidence ...").
 4. "X has/have no evidence/information" (X is the speaker).
