@@ -89,6 +89,13 @@ def test_reports_finds_a_reporting_verb() -> None:
     assert not reports("Kessel shares fell 4%.")
 
 
+def test_a_noun_of_speech_and_a_clause_at_the_same_place_give_one_clause() -> None:
+    sentence = "Despite council claims of a budget gap, the mayor approved the tower."
+    (clause,) = reported_clauses(sentence)
+    assert clause.text == "Despite council claims of a budget gap"
+    assert main_clause(sentence) == "The mayor approved the tower."
+
+
 def test_long_and_odd_input_stays_fast_and_never_raises() -> None:
     for text in ("after X said " * 2_000, "despite " * 5_000, "\u201c\u201d, which" * 1_000, "a" * 50_000):
         assert isinstance(main_clause(text), str)

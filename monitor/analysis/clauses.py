@@ -124,7 +124,7 @@ def _candidates(text: str) -> list[tuple[int, int, str, str | None, str, bool]]:
         if subject and _subject_ok(subject):
             verb = m.group("passive") or m.group("verb")
             out.append((m.start(), m.end(), m.group("connector"), subject.strip(), verb, True))
-    return sorted(out)
+    return sorted(out, key=lambda c: (c[0], -c[1]))  # leftmost first; at one start, the longest
 
 
 def reported_clauses(sentence: str) -> list[Clause]:
