@@ -66,7 +66,7 @@ _RELATIVE = re.compile(
     rf"(?:had|has|have)\s+been\s+(?P<passive>{_VERBS})\s+by\s+(?P<agent>[^,;]+))",
     re.IGNORECASE,
 )
-_STOP = re.compile(r"\s*;|\s+[\u2014\u2013-]{1,2}\s+|,\s+(?:and|but)\s+", re.IGNORECASE)
+_STOP = re.compile(r"\s*[;:]|\s+[\u2014\u2013-]{1,2}\s+|,\s+(?:and|but)\s+", re.IGNORECASE)
 _NOT_SUBJECT = re.compile(
     r"^(?:it|this|that|there|the\s+(?:deal|talks|report|news|move|decision))\s+(?:was|is|were|are)\b"
     r"|\b(?:and|or|but|that|which|who|when|if|to)\b",
@@ -74,6 +74,12 @@ _NOT_SUBJECT = re.compile(
 )
 _SPACE_BEFORE = re.compile(r"\s+([,.;!?])")
 _DANGLING = re.compile(r",(?=[,.;!?]|$)")
+_NOT_IN_SUBJECT = frozenset(
+    re.findall(r"\w+", "could would should will can may might must shall her him them me us said says")
+)
+_ADVERBS = frozenset(
+    re.findall(r"\w+", "first earlier previously publicly also still later then once initially")
+)
 _REPORTS = re.compile(rf"\b{_VERBS}\b|\baccording\s+to\b", re.IGNORECASE)
 
 
@@ -91,7 +97,15 @@ class Clause:
 
 
 def _subject_ok(subject: str) -> bool:
-    return _NOT_SUBJECT.search(subject) is None and not subject.lower().startswith(("said", "says"))
+    """A noun phrase, not a gerund ("after spotting her"), a modal ("before he could say"), an object
+    pronoun or adverbs alone (", which first reported")."""
+    words = subject.lower().split()
+    return (
+        _NOT_SUBJECT.search(subject) is None
+        and not words[0].endswith("ing")
+        and not _NOT_IN_SUBJECT & set(words)
+        and not set(words) <= _ADVERBS
+    )
 
 
 def _extent(text: str, start: int, after: int, leading: bool, relative: bool) -> int:
