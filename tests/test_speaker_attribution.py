@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from monitor.analysis.attribution import attribute
+from monitor.analysis.attribution import attribute, attribute_all
 from monitor.analysis.sentences import split_sentences
 from monitor.domain import Attribution
 
@@ -110,3 +110,63 @@ def test_odd_input_never_raises_and_stays_fast(text: str) -> None:
     got = attribute(text, text, text)
     assert isinstance(got, Attribution)
     assert time.perf_counter() - start < 2.0
+
+
+def _speakers(text: str) -> list[str | None]:
+    return [a.speaker for a in attribute_all(split_sentences(text))]
+
+
+def test_an_inverted_quote_over_two_sentences_is_the_speakers_not_the_outlets() -> None:
+    text = (
+        "Lakeside Radio followed the count overnight.\n\n"
+        '"We have lost this vote fairly. We wish Mayor-elect Dana Whitcombe every success," said '
+        "councillor Rufus Penhaligon, Lakeside Radio reports."
+    )
+    got = attribute_all(split_sentences(text))
+    assert [a.speaker for a in got[1:]] == ["councillor Rufus Penhaligon"] * 2, got
+    assert all(a.via == "Lakeside Radio" for a in got[1:]), got
+
+
+def test_a_quote_after_a_colon_is_the_speakers_to_its_last_sentence() -> None:
+    text = 'Penhaligon said: "I accept the tally. The recount changed nothing. I will not go to court."'
+    assert _speakers(text) == ["Penhaligon"] * 3
+
+
+def test_curly_quotes_with_the_attribution_in_the_middle_cover_the_sentences_around_it() -> None:
+    text = (
+        "\u201cThe mill will shut in spring. Ninety jobs go with it,\u201d said Greta Sorensen, who runs "
+        "the works. \u201cWe tried every buyer.\u201d"
+    )
+    assert _speakers(text) == ["Greta Sorensen"] * 3
+
+
+def test_a_quote_of_several_paragraphs_takes_the_speaker_named_in_the_last() -> None:
+    text = (
+        '"The ferry will run again in June. The new hull has passed its trials.\n\n'
+        '"Tickets go on sale next week," harbour master Ilse Brandvold said.'
+    )
+    assert _speakers(text) == ["Ilse Brandvold"] * 3
+
+
+def test_a_pronoun_continuation_takes_the_previous_speaker() -> None:
+    text = (
+        '"We accept the count," Penhaligon said. "We will not appeal," he added. '
+        "He said the count had been fair."
+    )
+    assert _speakers(text) == ["Penhaligon"] * 3
+
+
+def test_a_stray_quotation_mark_ends_with_its_paragraph() -> None:
+    text = (
+        'Sorensen said: "The mill will shut in spring. Ninety jobs go.\n\n'
+        "The council met on Tuesday. Its budget was approved without debate."
+    )
+    assert _speakers(text) == ["Sorensen", "Sorensen", None, None]
+
+
+def test_the_speaker_of_a_sentence_is_in_its_main_clause() -> None:
+    sentence = (
+        "Days after Kessel Dairy denied that any talks were under way, Brantwood Foods said it had "
+        "agreed to buy the company."
+    )
+    assert attribute(sentence).speaker == "Brantwood Foods"

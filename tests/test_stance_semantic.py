@@ -247,3 +247,18 @@ def test_a_confirmation_the_inference_model_reads_as_neutral_is_discussed(engine
     off = SemanticEngine(engine.layer, engine.relevance, engine.encoder, engine.inference, neutral_veto=None)
     assert off._veto(confirmed, neutral, no_cue) is confirmed
     assert build_engine("semantic", {"neutral_veto": None}).neutral_veto is None  # type: ignore[attr-defined]
+
+
+TAKEOVER = ClaimSpec("takeover", "Brantwood Foods is acquiring Kessel Dairy", ("Brantwood", "Kessel"))
+
+
+def test_a_denial_in_a_reported_clause_is_not_the_speakers_stance(engine: SemanticEngine) -> None:
+    """The main clause is Brantwood's confirmation; Kessel's earlier denial sits in a clause that
+    reports it ("..., a week after Kessel Dairy denied ..."), and does not make Brantwood contradict."""
+    main = "Brantwood Foods said on Thursday that it is acquiring Kessel Dairy."
+    sentence = main[:-1] + ", a week after Kessel Dairy denied that the two firms were in talks."
+    assert judge_text(engine, TAKEOVER, "", main).stance is Stance.CONFIRM  # the control
+    verdict = judge_text(engine, TAKEOVER, "Dairy deal", sentence)
+    (evidence,) = [e for e in verdict.evidence if e.sentence.text == sentence]
+    assert evidence.stance is Stance.CONFIRM, evidence.judgement
+    assert evidence.attribution.speaker == "Brantwood Foods"

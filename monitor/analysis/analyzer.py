@@ -1,6 +1,10 @@
 """Read one article against the rules: its topics, and for each claim the evidence and overall stance.
 
-Pure: no database, no network. match -> stance -> speaker, per candidate sentence.
+Pure: no database, no network. match -> stance -> speaker, per candidate sentence. The engine judges a
+sentence's main clause: a clause that reports another statement ("..., days after Y denied it", see
+clauses.py) is left out when what remains still speaks to the claim or has a reporting verb of its
+own. Speakers are found once per article (attribution.attribute_all), so a quotation that runs over
+several sentences keeps its speaker.
 """
 
 from __future__ import annotations
@@ -8,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.analysis.attribution import attribute
+from monitor.analysis.attribution import attribute_all
+from monitor.analysis.clauses import main_clause, reports
 from monitor.analysis.match import Claim, ClaimMatcher, Topic, TopicMatcher
 from monitor.analysis.sentences import split_sentences
 from monitor.analysis.stance import Passage, StanceEngine
 from monitor.analysis.verdict import article_verdict
-from monitor.domain import Article, ArticleVerdict, ClaimSpec, Evidence, Sentence, Stance
+from monitor.domain import Article, ArticleVerdict, Attribution, ClaimSpec, Evidence, Sentence, Stance
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,22 +47,35 @@ class Analyzer:
         if not relevant:
             return Analysis(topics, (), dropped)
         sentences = split_sentences(article.text)
+        speakers = attribute_all(sentences)
         verdicts = []
         for claim, matcher in relevant:
-            evidence = self._evidence(matcher, sentences)
+            evidence = claim_evidence(self.engine, matcher, sentences, speakers)
             if evidence:
                 verdicts.append(article_verdict(claim.id, evidence))
         return Analysis(topics, tuple(verdicts), dropped)
 
-    def _evidence(self, matcher: ClaimMatcher, sents: Sequence[Sentence]) -> list[Evidence]:
-        return claim_evidence(self.engine, matcher, sents)
+
+def focus(matcher: ClaimMatcher, text: str) -> str:
+    """What the engine judges of a sentence: its main clause (clauses.main_clause) when that still
+    names the claim or reports a statement of its own, else the whole sentence ("Shares fell after
+    Y denied the talks" keeps Y's denial)."""
+    main = main_clause(text)
+    return main if main != text and (matcher.names(main) or reports(main)) else text
 
 
-def claim_evidence(engine: StanceEngine, matcher: ClaimMatcher, sents: Sequence[Sentence]) -> list[Evidence]:
+def claim_evidence(
+    engine: StanceEngine,
+    matcher: ClaimMatcher,
+    sents: Sequence[Sentence],
+    speakers: Sequence[Attribution] | None = None,
+) -> list[Evidence]:
     """The sentences of one article that bear on the matcher's claim, judged by the engine.
 
     Engines that read the whole article get every sentence (the keyword matches marked `matched`),
-    each with the sentence before it as context; others get the keyword matches only.
+    each with the sentence before it as context; others get the keyword matches only. Each passage's
+    text is the sentence's `focus`; the evidence keeps the whole sentence. `speakers` is
+    `attribute_all(sents)`, computed here when not given.
     """
     candidates = {c.sentence.index: c for c in matcher.candidates(sents)}
     passages: list[tuple[Sentence, Passage]] = []
@@ -67,20 +85,20 @@ def claim_evidence(engine: StanceEngine, matcher: ClaimMatcher, sents: Sequence[
             context = candidate.context.text if candidate.context is not None else None
         else:
             context = sents[sentence.index - 1].text if sentence.index > 0 else None
-        passages.append((sentence, Passage(sentence.text, context, matched=candidate is not None)))
+        text = focus(matcher, sentence.text)
+        passages.append((sentence, Passage(text, context, matched=candidate is not None)))
     judgements = engine.judge_many(matcher.claim, [p for _, p in passages])
+    speaker_of = {s.index: a for s, a in zip(sents, speakers or attribute_all(sents), strict=True)}
     out: list[Evidence] = []
     for (sentence, passage), judgement in zip(passages, judgements, strict=True):
         if judgement.stance is Stance.UNRELATED:
             continue
-        previous = sents[sentence.index - 1].text if sentence.index > 0 else None
-        following = sents[sentence.index + 1].text if sentence.index + 1 < len(sents) else None
         out.append(
             Evidence(
                 claim_id=matcher.claim.id,
                 sentence=sentence,
                 judgement=judgement,
-                attribution=attribute(sentence.text, previous, following),
+                attribution=speaker_of[sentence.index],
                 context=passage.context,
             )
         )

@@ -2,19 +2,24 @@
 
 `attribute(sentence, previous=None, following=None) -> Attribution` reads the conventions of English
 news writing; it never raises, and returns `Attribution(None, None)` when the text names nobody.
+`attribute_all(sentences)` does it for a whole article at once (the analyzer's way), adding what one
+sentence cannot show: a quotation over several sentences, and pronouns chained across sentences (see
+its docstring).
 
 `speaker` is the person or body making the statement; `via` the outlet or channel reporting it. The
 first rule that finds a speaker wins:
 
 1. A speech verb (said, says, stated, told, noted, added, explained, emphasized, clarified,
    confirmed, denied, announced, reported, wrote, warned, believes, claimed, dismissed, declined to,
-   called for, ...), leftmost first, because the leftmost verb governs the rest of the sentence. Its
-   subject is the noun phrase right before it (capitalized words, role nouns such as "minister",
-   "head", "spokesperson", "intelligence", possessive 's, and "of/the/for/to/and"), or after it in
-   the inverted form '"...," said Mark Rutte', or after "by" in "This was stated by X". An appositive
-   name wins over the role it names ("The head of the Centre, Andrii Kovalenko, said" gives "Andrii
-   Kovalenko"). Anonymous subjects ("the media", "sources", "it was reported", "the statement") are
-   skipped and the next verb is tried; "Sources of UNN reported" gives via="UNN".
+   called for, ...) of the main clause (clauses.main_clause: not one in "..., days after X denied
+   ..."; the whole sentence when the main clause has none), leftmost first, because the leftmost verb
+   governs the rest of the sentence. Its subject is the noun phrase right before it (capitalized
+   words, role nouns such as "minister", "head", "spokesperson", "intelligence", possessive 's, and
+   "of/the/for/to/and"), or after it in the inverted form '"...," said Mark Rutte' (also after up to
+   three lower-case words: '"...," said candidate Amara Osei'), or after "by" in "This was stated by
+   X". An appositive name wins over the role it names ("The head of the Centre, Andrii Kovalenko,
+   said" gives "Andrii Kovalenko"). Anonymous subjects ("the media", "sources", "it was reported",
+   "the statement") are skipped and the next verb is tried; "Sources of UNN reported" gives via="UNN".
 2. "This was stated/said/announced by X" as the FOLLOWING sentence: X made the current statement.
 3. A headline "X: statement" ("Rutte: NATO has no evidence ...").
 4. "X has/have no evidence/information" (X is the speaker).
@@ -30,8 +35,11 @@ X" / "in a commentary to X". Leading "The/And/But/However/Also/Now/..." are stri
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from monitor.domain import Attribution
+from monitor.analysis.clauses import main_clause
+from monitor.domain import Attribution, Sentence
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 _GLUED = re.compile(
@@ -163,6 +171,23 @@ def _backward(tokens: list[str], j: int) -> str | None:
     return _tidy(out)
 
 
+def _inverted(tokens: list[str], i: int) -> str | None:
+    """The subject after an inverted speech verb: a name, a role ("said the regional governor"), or up
+    to three lower-case words before a name ("said candidate Amara Osei")."""
+    if i >= len(tokens):
+        return None
+    if tokens[i][:1].isupper():
+        return _forward(tokens, i)
+    j = i
+    while j < min(i + 3, len(tokens)) and tokens[j].isalpha() and tokens[j].islower():
+        if tokens[j] in _PRONOUNS or (tokens[j] in _LEADING and tokens[j] not in {"the", "a", "an"}):
+            return None
+        j += 1
+    if j < len(tokens) and tokens[j][:1].isupper() and (name := _forward(tokens, j)) is not None:
+        return _tidy([*tokens[i:j], *name.split()])
+    return _forward(tokens, i) if any(t.lower() in _ROLES for t in tokens[i:j]) else None
+
+
 def _anonymous(name: str) -> bool:
     words = name.lower().split()
     return words[0] in _ANONYMOUS or words[-1] in _ANONYMOUS
@@ -193,8 +218,8 @@ def _verb_subject(tokens: list[str]) -> tuple[str | None, str | None]:
             continue  # a noun: "the reports of ..."
         if prev in _PASSIVE:
             name = _forward(tokens, i + 2) if nxt == "by" else None
-        elif prev in {",", '"', "'"} and (tokens[i + 1 : i + 2] or [""])[0][:1].isupper():
-            name = _forward(tokens, i + 1)  # inverted: '"...," said Mark Rutte'
+        elif prev in {",", '"', "'"} and (inverted := _inverted(tokens, i + 1)) is not None:
+            name = inverted  # inverted: '"...," said Mark Rutte', '"...," said candidate Amara Osei'
         else:
             name = _backward(tokens, i - 1)
         if name is None:
@@ -212,12 +237,10 @@ def _according(text: str) -> str | None:
     return _forward(_TOKEN.findall(text[match.end() :]), 0) if match else None
 
 
-def attribute(sentence: str, previous: str | None = None, following: str | None = None) -> Attribution:
-    """Return who says `sentence` (speaker) and through whom (via), using its neighbours when the text
-    points to them (a pronoun subject: `previous`; "This was stated by X": `following`)."""
-    text = _clean(sentence)
+def _read(text: str, following: str | None) -> tuple[str | None, str | None]:
+    """(speaker, via) of one cleaned sentence; the speaker may still be a pronoun."""
     if not any(c.isalpha() for c in text):
-        return Attribution()
+        return None, None
     via: str | None = None
     trailing = _TRAILING_VIA.search(text)
     body = text
@@ -230,7 +253,10 @@ def attribute(sentence: str, previous: str | None = None, following: str | None 
     channel = _CHANNEL.search(body)
     if channel and via is None:
         via = _forward(_TOKEN.findall(body[channel.end() :]), 0)
-    speaker, outlet = _verb_subject(_TOKEN.findall(body))
+    main = main_clause(body)  # "X said ..., days after Y denied ...": X speaks
+    speaker, outlet = _verb_subject(_TOKEN.findall(main))
+    if speaker is None and main != body:
+        speaker, outlet = _verb_subject(_TOKEN.findall(body))
     via = via or outlet
     according = _according(body)
     if speaker is None and following:
@@ -253,8 +279,113 @@ def attribute(sentence: str, previous: str | None = None, following: str | None 
             via = via or according
     elif according and according not in _PRONOUNS and via is None:
         via = according
+    return speaker, via
+
+
+def attribute(sentence: str, previous: str | None = None, following: str | None = None) -> Attribution:
+    """Return who says `sentence` (speaker) and through whom (via), using its neighbours when the text
+    points to them (a pronoun subject: `previous`; "This was stated by X": `following`)."""
+    speaker, via = _read(_clean(sentence), following)
     if speaker in _PRONOUNS:
         speaker = attribute(previous).speaker if previous else None
         if speaker in _PRONOUNS:
             speaker = None
     return Attribution(speaker=speaker, via=via)
+
+
+_OPENING = {"\u201c": True, "\u201d": False}
+_REOPEN = {"\u201c", '"'}
+
+
+@dataclass(frozen=True, slots=True)
+class _Quoting:
+    """How one sentence sits in the quotations of its paragraph."""
+
+    starts_open: bool  # the sentence begins inside a quotation opened before it
+    ends_open: bool  # a quotation is still open at its end
+    has_quote: bool  # it has a quotation mark, or lies inside a quotation
+    narration: str  # the sentence with quoted words replaced by "..."
+
+
+def _quoting(text: str, starts_open: bool) -> _Quoting:
+    """Double quotation marks only (an apostrophe and a single quote look alike); a curly mark says
+    whether it opens or closes, a straight one toggles."""
+    inside = starts_open
+    narration: list[str] = ["..."] if inside else []
+    marks = 0
+    for ch in text:
+        if ch in _OPENING or ch == '"':
+            marks += 1
+            was = inside
+            inside = _OPENING.get(ch, not inside)
+            if was and not inside:
+                narration.append('..."')
+            elif inside and not was:
+                narration.append('"')
+            continue
+        if not inside:
+            narration.append(ch)
+    return _Quoting(starts_open, inside, bool(marks) or starts_open, "".join(narration))
+
+
+def _spans(sentences: Sequence[Sentence]) -> list[tuple[list[int], list[_Quoting]]]:
+    """Runs of sentences joined by a quotation that crosses their boundary (a sentence on its own
+    otherwise). A quotation still open at the end of a paragraph closes there, unless the next
+    paragraph opens with a quotation mark (the convention for a quotation of several paragraphs)."""
+    out: list[tuple[list[int], list[_Quoting]]] = []
+    open_ = False
+    for i, sentence in enumerate(sentences):
+        carried = open_
+        if i and sentence.paragraph != sentences[i - 1].paragraph:
+            carried = open_ and sentence.text.lstrip()[:1] in _REOPEN
+            open_ = False
+        q = _quoting(sentence.text, open_)
+        if (q.starts_open or carried) and out:
+            out[-1][0].append(i)
+            out[-1][1].append(q)
+        else:
+            out.append(([i], [q]))
+        open_ = q.ends_open
+    return out
+
+
+def attribute_all(sentences: Sequence[Sentence]) -> list[Attribution]:
+    """The attribution of every sentence of one article, in order; never raises.
+
+    Like `attribute`, plus what only the whole article shows:
+
+    - a quotation that runs over several sentences of a paragraph (straight or curly double quotes)
+      is one statement: the speaker named in the words outside the quotation ('"A. B," said X.',
+      'X said: "A. B. C."') speaks every sentence of it; a quotation left open at the end of a
+      paragraph ends there;
+    - a sentence that is all quotation and names nobody continues the speaker of the sentence before
+      it in the same paragraph ('"A," X said. "B."'), or of the previous paragraph's last sentence when
+      that one quoted someone too;
+    - a pronoun subject takes the speaker already found for the sentence before it, so "he added"
+      follows a chain of quotations.
+    """
+    texts = [s.text for s in sentences]
+    out: list[Attribution] = [Attribution() for _ in sentences]
+    quoted = [False for _ in sentences]
+    for indices, quoting in _spans(sentences):
+        first, last = indices[0], indices[-1]
+        if len(indices) == 1:
+            readings = [_read(_clean(texts[first]), texts[last + 1] if last + 1 < len(texts) else None)]
+        else:
+            readings = [_read(_clean(q.narration), None) for q in quoting]
+        speaker = next((s for s, _ in readings if s), None)
+        via = next((v for _, v in readings if v), None)
+        if speaker in _PRONOUNS:
+            speaker = out[first - 1].speaker if first else None
+        elif speaker is None and first and not any(c.isalpha() for q in quoting for c in q.narration):
+            before = sentences[first - 1]
+            if before.paragraph == sentences[first].paragraph or quoted[first - 1]:
+                speaker = out[first - 1].speaker  # '"A," X said. "B."'
+        for k, i in enumerate(indices):
+            quoted[i] = quoting[k].has_quote or len(indices) > 1
+            if speaker is None and len(indices) > 1:  # nobody named outside the quotation
+                neighbours = (texts[i - 1] if i else None, texts[i + 1] if i + 1 < len(texts) else None)
+                out[i] = attribute(texts[i], *neighbours)
+            else:
+                out[i] = Attribution(speaker=speaker, via=readings[k][1] or via)
+    return out
