@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 from monitor.domain import ClaimStatus, EventKind, Stance
 from monitor.ledger.claim_ledger import Policy, replay
-from monitor.ledger.statements import LedgerEntry, link_statements
+from monitor.ledger.identities import SpeakerResolver
+from monitor.ledger.statements import LedgerEntry, link_statements, source_name, unnamed_outlet
 
 C, X = Stance.CONFIRM, Stance.CONTRADICT
 _ids = iter(range(1, 10**6))
@@ -169,3 +170,102 @@ def test_an_undated_statement_cannot_move_a_dated_position() -> None:
     assert ledger.positions["nato"].stance is C
     assert not [e for e in ledger.events if e.kind is EventKind.POSITION_CHANGE]
     assert len(ledger.unplaced) == 1
+
+
+# One day makes no change of position; descriptions and a company's staff are no extra sources (issue 17).
+
+
+def test_opposite_stances_of_one_narrator_in_one_article_make_no_position_change() -> None:
+    early = entry(
+        X, None, "The ferry link to Carrow Island has not reopened, harbour staff said.", day(9),
+        outlet="Estuary Courier", article="courier-9", confidence=0.7,
+    )  # fmt: skip
+    later = entry(
+        C, None, "By the afternoon the first ferry had docked at Carrow Island.", day(9),
+        outlet="Estuary Courier", article="courier-9", confidence=0.9,
+    )  # fmt: skip
+    ledger = replay([early, later], POLICY, plain)
+    assert not [e for e in ledger.events if e.kind is EventKind.POSITION_CHANGE]
+    assert ledger.positions["estuary courier"].stance is C  # the more confident statement
+    (conflict,) = ledger.conflicts
+    assert conflict == next(s.id for s in ledger.statements if s.stance is X)
+
+
+def test_a_tie_on_one_day_is_a_contradiction_whatever_the_order() -> None:
+    said = [
+        entry(C, "Ilse Varga", "Ilse Varga said the bridge toll was scrapped.", day(3), confidence=0.8),
+        entry(X, "Ilse Varga", "Ilse Varga denied the toll was scrapped.", day(3), confidence=0.8),
+        entry(C, "Port Board", "The Port Board confirmed the toll was scrapped.", day(3), confidence=0.9),
+    ]
+    reference = replay(said, POLICY, plain)
+    assert reference.positions["ilse varga"].stance is X
+    assert reference.status is ClaimStatus.CONTESTED  # not confirmed by two sources
+    assert not [e for e in reference.events if e.kind is EventKind.POSITION_CHANGE]
+    rng = random.Random(3)
+    for _ in range(10):
+        shuffled = said[:]
+        rng.shuffle(shuffled)
+        again = replay(shuffled, POLICY, plain)
+        assert [(e.kind, e.key, e.reason) for e in again.events] == [
+            (e.kind, e.key, e.reason) for e in reference.events
+        ]
+        assert again.conflicts == reference.conflicts
+
+
+def test_a_change_on_a_later_day_is_still_a_position_change() -> None:
+    ledger = replay(
+        [
+            entry(X, "Ilse Varga", "Ilse Varga denied the toll was scrapped.", day(3)),
+            entry(C, "Ilse Varga", "Ilse Varga said the toll was scrapped.", day(3), confidence=0.6),
+            entry(C, "Ilse Varga", "Ilse Varga confirmed that drivers no longer pay at the bridge.", day(5)),
+        ],
+        POLICY,
+        plain,
+    )
+    (change,) = [e for e in ledger.events if e.kind is EventKind.POSITION_CHANGE]
+    assert change.reason == "ilse varga moved from contradict (3 Oct 2024) to confirm (5 Oct 2024)"
+
+
+def test_a_company_and_its_chief_executive_are_one_confirming_source() -> None:
+    statements = [
+        entry(
+            C, "Brightwell Minerals", "Brightwell Minerals said it had bought Orrin Quarry.", day(14),
+            outlet="Granite Wire",
+        ),
+        entry(
+            C, "Brightwell Minerals chief executive Halvard Osei",
+            "Brightwell Minerals chief executive Halvard Osei said the Orrin Quarry deal closed on Monday.",
+            day(15), outlet="Quarry Weekly",
+        ),
+        entry(C, "Osei", "Osei told staff the quarry now belongs to them.", day(16), outlet="Granite Wire"),
+    ]  # fmt: skip
+    ledger = replay(statements, POLICY, SpeakerResolver().resolve)
+    assert list(ledger.positions) == ["Brightwell Minerals"]
+    assert ledger.sources_now(C) == 1
+    assert ledger.status is ClaimStatus.REPORTED  # one source: two are needed to confirm
+
+
+def test_descriptions_without_a_name_count_for_the_outlet_that_carries_them() -> None:
+    said = [
+        entry(C, "officials", "Officials said the dam was completed.", day(2), outlet="Valley Ledger"),
+        entry(C, "sources", "Sources said the dam was finished last week.", day(3), outlet="Valley Ledger"),
+        entry(C, "the media", "The media reported the dam was completed.", day(4), outlet="Valley Ledger"),
+        entry(C, "head of government", "The head of government said it is done.", day(5), outlet="Hill Post"),
+    ]  # fmt: skip
+    ledger = replay(said, POLICY, SpeakerResolver().resolve)
+    assert sorted(ledger.positions) == ["Hill Post", "Valley Ledger"]
+    assert [source_name(e) for e in said] == ["Valley Ledger", "Valley Ledger", "Valley Ledger", "Hill Post"]
+
+
+def test_unnamed_outlets_are_one_source_per_story_and_never_merged() -> None:
+    first = unnamed_outlet(day(6), "Dam opens to traffic")
+    second = unnamed_outlet(day(6), "Dam opening delayed again")
+    said = [
+        entry(C, None, "The dam road opened on Tuesday.", day(6), outlet=first),
+        entry(X, None, "The dam road stays shut, engineers said.", day(6), outlet=second),
+        entry(C, None, "Cars crossed the dam road.", day(7), outlet=first),
+    ]
+    ledger = replay(said, POLICY, SpeakerResolver().resolve)
+    assert sorted(ledger.positions) == sorted([first, second])
+    assert first == 'unnamed outlet (story of 6 Oct 2024: "Dam opens to traffic")'
+    assert unnamed_outlet(day(6), "x" * 80, found=True).startswith("unnamed outlet (story found 6 Oct 2024")

@@ -12,7 +12,7 @@ import yaml
 
 from monitor.analysis.attribution import attribute
 from monitor.analysis.sentences import split_sentences
-from monitor.ledger.identities import SpeakerResolver
+from monitor.ledger.identities import SpeakerResolver, is_generic
 
 DATA = Path(__file__).parent / "data" / "speaker_identity.yaml"
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -114,3 +114,117 @@ def test_odd_input_never_raises_and_stays_fast(text: str) -> None:
     labels = SpeakerResolver().resolve([text, "NATO"])
     assert set(labels) == {text, "NATO"} and labels["NATO"] == "NATO"
     assert time.perf_counter() - start < 2.0
+
+
+# Spelling variants, generic descriptions and an organisation's voice (issue 17). Names are invented.
+
+
+@pytest.mark.parametrize(
+    "mentions",
+    [
+        ["Lindqvist Harbour Council", "Lindqvist Harbour Councel"],  # a typo in the institution word
+        ["Marrowgate Port Authority Council", "Marrowgate Port Authorty Council"],  # a typo in a name word
+        ["Brackwater Regional Council", "Brackwater Regoinal Council"],  # two letters swapped
+        ["Tendai Mukoro-Ashby", "Tendai Mukoro Ashby"],  # a hyphen or a space
+        ["Oluwaseun Adeyemi-Baptiste", "Oluwaseun Adeyemi Baptise"],  # a letter dropped inside a name
+        ["North Korean intelligence", "Nort Korea's intelligence"],  # a four-letter place typo
+        [
+            "Nort Korea's intelligence",
+            "North Korea's National Intelligence Service",
+        ],  # body without qualifier
+    ],
+)
+def test_spelling_variants_are_one_identity(mentions: list[str]) -> None:
+    labels = SpeakerResolver().resolve(mentions)
+    assert len(set(labels.values())) == 1, labels
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Dmytro Hrytsenko", "Dmytro Hrytsenka"),  # a final inflection letter: never one person
+        ("Ivana Korolev", "Ivana Koroleva"),
+        ("Marek Novotny", "Marek Novotna"),
+        ("Sang Li", "Sang Lee"),  # short names match only exactly
+        ("Lindqvist Harbour Council", "Lindqvist Harbour Counsel"),  # two letters from "council"
+        ("Eastern Grain Agency", "Western Grain Agency"),  # places differ, one letter or not
+        ("Ministry of Finance", "Ministry of Defence"),
+    ],
+)
+def test_names_a_letter_apart_where_it_matters_stay_apart(a: str, b: str) -> None:
+    assert not SpeakerResolver().same(a, b)
+
+
+@pytest.mark.parametrize(
+    "mention",
+    [
+        "head of government",
+        "the press",
+        "Sources",
+        "officials",
+        "a spokeswoman",
+        "Experts",
+        "several analysts",
+        "the statement",
+        "a person familiar with the negotiations",
+        "the president",
+        "She",
+    ],
+)
+def test_descriptions_without_a_name_are_generic(mention: str) -> None:
+    assert is_generic(mention)
+
+
+@pytest.mark.parametrize(
+    "mention",
+    [
+        "Kenyatta",
+        "Brazilian President",
+        "the Kremlin",
+        "Sources of Reuters",
+        "Lindqvist Harbour Council",
+        "Mexican media",
+        "IMF",
+        "Gazeta.pl",
+    ],
+)
+def test_names_places_and_bodies_are_not_generic(mention: str) -> None:
+    assert not is_generic(mention)
+
+
+def test_a_chief_executive_is_the_voice_of_the_company_named_before_the_role() -> None:
+    labels = SpeakerResolver().resolve(
+        [
+            "Quillfeather chief executive Oren Balogun",
+            "Quillfeather",
+            "Balogun",
+            "Oren Balogun",
+            "Saltmarsh Freight finance director Ines Carvalho",
+            "Saltmarsh Freight",
+            "Carvalho",
+            "Tessaly",
+        ]
+    )
+    assert {labels[m] for m in ("Quillfeather chief executive Oren Balogun", "Balogun", "Oren Balogun")} == {
+        "Quillfeather"
+    }
+    assert labels["Quillfeather"] == "Quillfeather"
+    assert labels["Saltmarsh Freight"] == labels["Carvalho"] == "Saltmarsh Freight"
+    assert labels["Tessaly"] == "Tessaly"  # another company, mentioned alone: its own source
+
+
+def test_roles_countries_and_party_words_make_no_organisation() -> None:
+    labels = SpeakerResolver().resolve(
+        [
+            "President Ama Mensah",
+            "Senator Ruth Okonjo",
+            "Brazilian President Joao Ferraz",
+            "Republican Senator Dale Whitcombe",
+            "Republican Senator Faye Ostrander",
+            "Ama Mensah",
+        ]
+    )
+    assert labels["President Ama Mensah"] == labels["Ama Mensah"] == "Ama Mensah"
+    assert labels["Senator Ruth Okonjo"] == "Ruth Okonjo"
+    assert labels["Brazilian President Joao Ferraz"] == "Joao Ferraz"
+    assert labels["Republican Senator Dale Whitcombe"] != labels["Republican Senator Faye Ostrander"]

@@ -64,7 +64,7 @@ def evidence(
         out.print_json(schemas.as_json(rows))
         return
     table = Table(title=f"Evidence for {claim_id}")
-    for column in ("date", "stance", "sentence", "speaker", "source"):
+    for column in ("date", "stance", "sentence", "speaker", "outlet, found at"):
         table.add_column(column, overflow="fold")
     for row in rows:
         style = STANCE_STYLE.get(row.stance, "")
@@ -74,7 +74,7 @@ def evidence(
             f"[{style}]{row.stance}[/] {row.confidence:.2f}" + (" (recap)" if row.recap else ""),
             row.sentence,
             row.speaker or "-",
-            (row.outlet + "\n" if row.outlet else "") + row.source,
+            f"{row.outlet or 'unnamed outlet'}\n{row.source}",  # the file is where it was found, not who
         )
     out.print(table)
     if any(r.published_estimated for r in rows):

@@ -40,13 +40,21 @@ def to_article(raw: RawDocument) -> Article:
     )
 
 
-_REPORTS = re.compile(r"(?:^|[,.;]\s+)([A-Z][\w.&-]*(?:\s[A-Z][\w.&-]*){0,2}) reports\b", re.MULTILINE)
+_REPORTS = re.compile(
+    r"(?:^|[,.;]\s+)(?!(?:The|It|He|She|They|We|This|That|Media|Sources?|Officials|Experts|Analysts|"
+    r"Witnesses|Residents|Reports?)\b)([A-Z][\w.&-]*(?:\s[A-Z][\w.&-]*){0,2})"
+    r"(?: reports\b| (?:reported|writes|wrote)(?=\s*(?:[.;]|$|\s(?:citing|quoting|with reference)\b)))",
+    re.MULTILINE,
+)
 OUTLET_WINDOW = 600
 """How far into the body the "..., Outlet reports." attribution of a news agency is looked for."""
 
 
 def outlet_in_text(body: str) -> str | None:
-    """The outlet a text names as its own near the top ("..., Censor.NET reports."), a common wire and
-    portal convention; None when there is no such line. Used only when the source gives no outlet."""
+    """The outlet a text names as its own near the top ("..., Censor.NET reports.", "..., UNN reports
+    citing Interfax", "..., Harbour Post reported." or "writes."), a common wire and portal convention;
+    None when there is no such line. "reported"/"writes" count only where they close the sentence or
+    open a "citing ..." (", Zelenskyy reported that ..." names a speaker, not an outlet). Used only
+    when the source gives no outlet."""
     match = _REPORTS.search(body[:OUTLET_WINDOW])
     return match.group(1) if match else None

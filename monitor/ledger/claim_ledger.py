@@ -11,7 +11,12 @@ stance of its latest statement:
 - a statement that agrees with the source's current position only refreshes its date; repeats of a
   statement (recaps, reprints, quotes) are no events at all;
 - a statement with no date (an article dated only by its file time) never moves a source's dated
-  position: nobody can tell whether it came before or after.
+  position: nobody can tell whether it came before or after;
+- a position change needs statements made on different days: when one source holds both stances on
+  one day (two sentences of one article by one narrator, a speaker quoted both ways), it holds the
+  stance of its most confident statement that day, a contradiction when they tie (a wrong
+  "confirmed" is the worst failure); the other stance is a `conflicts` statement that moves nothing,
+  and no position change is made of it.
 
 After each day with statements, the claim's status is worked out from the sources' positions
 (thresholds from the rules file's `ledger:` section, `Policy` here); the first rule that applies wins:
@@ -34,7 +39,7 @@ from itertools import groupby
 
 from monitor.analysis.verdict import POLAR
 from monitor.domain import ClaimStatus, EventKind, Stance
-from monitor.ledger.statements import LedgerEntry, Resolve, Statement, link_statements
+from monitor.ledger.statements import LedgerEntry, Resolve, Statement, link_statements, resolve_sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +83,9 @@ class Ledger:
     unplaced: frozenset[str] = frozenset()
     """Statements with no date (file time) that disagree with their source's dated position: we cannot
     tell whether they came before or after it, so they move nothing."""
+    conflicts: frozenset[str] = frozenset()
+    """Statements whose source said the opposite, more confidently or as a contradiction, the same day:
+    one day cannot make a position change, so they move nothing."""
     last_said: datetime | None = None
 
     def sources_now(self, stance: Stance) -> int:
@@ -103,12 +111,18 @@ def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> 
     episodes: dict[str, int] = {}
     events: list[LedgerEvent] = []
     unplaced: list[str] = []
+    conflicts: list[str] = []
     status, reason = ClaimStatus.UNVERIFIED, "no evidence yet"
     days = sorted({s.said_at for s in statements} | set(discussed[:1]))
     by_day = {d: list(g) for d, g in groupby(statements, key=lambda s: s.said_at)}
     for day in days:
         changes: list[str] = []
-        for statement in by_day.get(day, []):
+        todays = by_day.get(day, [])
+        held = _held_on_the_day(todays)
+        for statement in todays:
+            if statement.stance is not held[statement.source]:
+                conflicts.append(statement.id)  # the opposite stance the same day: it moves nothing
+                continue
             before = positions.get(statement.source)
             if statement.estimated and before is not None and not before.estimated:
                 if before.stance is not statement.stance:
@@ -153,8 +167,20 @@ def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> 
         reason=reason,
         positions=positions,
         unplaced=frozenset(unplaced),
+        conflicts=frozenset(conflicts),
         last_said=max([s.said_at for s in statements] + discussed[-1:], default=None),
     )
+
+
+def _held_on_the_day(statements: Sequence[Statement]) -> dict[str, Stance]:
+    """The stance each source holds on a day: that of its most confident statement that day, a
+    contradiction on a tie. Depends only on the set of statements, never on their order."""
+    best: dict[str, tuple[float, bool, Stance]] = {}
+    for s in statements:
+        rank = (s.confidence, s.stance is Stance.CONTRADICT, s.stance)
+        if s.source not in best or rank[:2] > best[s.source][:2]:
+            best[s.source] = rank
+    return {source: rank[2] for source, rank in best.items()}
 
 
 def _replace_current(event: LedgerEvent) -> LedgerEvent:
@@ -178,7 +204,7 @@ def _authorities(policy: Policy, statements: Sequence[Statement], resolve: Resol
     if not policy.authorities:
         return None
     names = set(policy.authorities) | {s.source for s in statements}
-    identity = resolve(names)
+    identity = resolve_sources(names, resolve)
     return {identity[a] for a in policy.authorities}
 
 

@@ -27,7 +27,13 @@ Reading one mention:
   Country acronyms (US, UK, DPRK ...) and role acronyms (MP, CEO) are not bodies; neither is what
   follows "ambassador/envoy/representative to" (North Korea's representative to the UN is not the UN).
   A body's key is its bag of words with demonyms read as countries ("Ukrainian Foreign Ministry" ==
-  "Foreign Ministry of Ukraine"), tolerating a one-letter typo in a place name ("South Koran").
+  "Foreign Ministry of Ukraine"), tolerating a one-letter typo in a place name ("South Koran", "Sout
+  Korea": four letters or more, the same first letter) or in an institution word of six letters or
+  more after the body's first word ("Harbourview Councel").
+- Organisation: with no such body, the leading capitalised run of "<Northwind> <chief executive>
+  <Priya Raman>" (words that are no role, place, nationality, legislature, party word such as
+  "Democratic", or generic word, followed by role words only) is the body the person speaks for.
+  "President Joe Biden", "Ukrainian President X" and "Senator Jane Doe" name no organisation.
 - Everything else before the person is its role ("President", "Foreign Minister") and qualifiers
   (countries, legislatures: "Ukrainian", "Speaker of the Verkhovna Rada").
 
@@ -38,22 +44,33 @@ Linking mentions (union-find; decided on the whole set in fixed steps, so order 
    a word of five letters or more: ASCII letters, kh->h, zh/ch/sh/shch/ts/ph/th/gh/ck digraphs folded,
    then h->g, y/j->i, w->v, doubled letters collapsed, so Zelensky/Zelenskyy/Zelenskiy, Sybiha/Sibiga
    (Ukrainian h, Russian g) and Podolyak/Podoliak meet. Shorter words must match exactly (Kim, Lee,
-   Li, Yoon are distinct names). No edit distance: Zelenskyy/Zelenska (husband and wife) and
-   Petrov/Petrova are one letter apart. Every word counts, so "George W. Bush" and "George H. W. Bush"
-   stay two people, as do two full names that share only a surname.
+   Li, Yoon are distinct names). No edit distance here (4b is stricter): Zelenskyy/Zelenska (husband
+   and wife) and Petrov/Petrova are one letter apart. Every word counts, so "George W. Bush" and
+   "George H. W. Bush" stay two people, as do two full names that share only a surname.
 3. A person named with a body is that body: "NATO Secretary General Mark Rutte" makes "Mark Rutte" and
    "NATO" one identity. A country or nationality never links ("Ukrainian President Volodymyr
    Zelenskyy" and "Ukraine's Foreign Minister Andriy Sybiha" stay distinct), nor does a bare role.
-   A role with no name ("NATO Secretary General") belongs to the body it names.
+   A role with no name ("NATO Secretary General") belongs to the body it names. A bare name
+   ("Northwind", "Calder Mining") whose words are the key of a body named in the set (so an
+   organisation named before a role: "Calder Mining chief executive Tomas Reyes") is that body.
+   A hyphen and a space are one ("Adebayo-Okafor" = "Adebayo Okafor").
 4. An acronym body, when mentioned, is the body whose capitalised words it abbreviates, with or without
    leading places ("NIS" = "South Korea's National Intelligence Service", "UN" = "United Nations").
+4b. Spelling variants (rapidfuzz), decided on the set of keys: two bodies with as many key words,
+   at most two of them different, each pair one typo apart (five letters or more, same first letter,
+   one edit or two neighbours swapped) and no place among them, whose names are at least 90 alike
+   (token_sort_ratio): "Harbourveiw Council" = "Harbourview Council". Two full names that differ
+   in one word of five letters or more by one such typo with the same first and last letter: a last
+   letter is where names inflect, so Zelenskyy/Zelenska and Petrov/Petrova stay apart.
 5. A bare surname ("Rutte", "Minister Sibiga") is the person with that surname (sound key) when the full
    names that end in it form exactly one identity after steps 1-4; else it stays on its own.
 6. After step 5: a role with qualifiers and no name ("Ukrainian President", "Speaker of the Rada") is the
    one identity among named people whose roles and qualifiers include its own (and who have no status
    word such as "former" that it lacks), if exactly one; a role without qualifiers ("President", "head
-   of state") never links. A body named without its country ("Foreign Ministry") is the one body that
-   adds only places to it ("Ukraine's Foreign Ministry"), if exactly one.
+   of state") never links. A body named without its country or qualifier ("Foreign Ministry",
+   "South Korea's intelligence") is the one body that adds only places and the words national,
+   state, federal or service to it ("Ukraine's Foreign Ministry", "South Korea's National
+   Intelligence Service"), if exactly one.
 7. Aliases (`{"NATO": ["Jens Stoltenberg", "North Atlantic Treaty Organization"], "Washington Post":
    ["WaPo"]}`: canonical name -> other names) take part as extra mentions tied to their canonical name,
    so "Sybiha" as an alias also catches "Ukraine's Foreign Minister Andriy Sybiha" through step 5.
@@ -64,6 +81,10 @@ words); its longest full person name; its bare name; its shortest mention. Label
 (minus "the" and a trailing possessive); mixed case beats capitals only, which beats lower case
 ("Censor.NET", "CENSOR.NET", "censor.net"); remaining ties go to the alphabetically first, so a label
 changes only when the set of mentions does.
+
+`is_generic(mention)` says whether a mention names nobody ("head of state", "the media", "sources", "a
+source familiar with the talks", "the president"): the ledger then gives its sentence to the outlet
+that carries it (`monitor.ledger.statements.source_name`).
 """
 
 from __future__ import annotations
@@ -74,6 +95,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from monitor.ledger.unionfind import UnionFind
 
@@ -109,6 +133,23 @@ _NOT_NAMES = _words(
     "house rada verkhovna duma congress senate parliament knesset bundestag sejm assembly media sources "
     "affairs"
 )
+_GENERIC = _words(
+    "media press source sources official officials expert experts analyst analysts observer observers "
+    "witness witnesses resident residents diplomat diplomats insider insiders person people someone "
+    "statement statements report reports document documents publication publications message "
+    "familiar knowledge matter talks situation authorities authority he she they it we i you who one "
+    "some many several others other local western country countries outlet outlets"
+)
+"""Words of a description that names nobody ("a source familiar with the talks", "head of state",
+"the media", "Officials"): with roles, connectors and lower-case words only, a mention is generic."""
+_NOT_ORGS = _words(
+    "democratic republican conservative liberal socialist communist labour green opposition independent "
+    "veteran longtime"
+)
+"""Capitalised words before a role that are a party line or a manner, not an organisation's name."""
+_BODY_EXTRAS = _words("national state federal service")
+"""Words a body's full name may add to a shorter mention of it ("South Korea's intelligence" is
+"South Korea's National Intelligence Service")."""
 _COUNTRY_ACRONYMS = _words("us usa uk dprk rok prc uae rf ussr")
 _ROLE_ACRONYMS = _words("mp mps ceo cfo coo cto")
 _PARTICLES = _words("van von der den de da di du del dos bin ibn al el le la ter ten")
@@ -191,19 +232,34 @@ def _within_one_edit(a: str, b: str) -> bool:
 
 
 def _misspelt_place(tok: str) -> str | None:
-    """The one place name or demonym a capitalised unknown word is a letter away from ("Koran")."""
+    """The one place name or demonym a capitalised unknown word is a letter away from ("Koran",
+    "Sout"): the word has four letters or more and starts like the place."""
     word = _word(tok)
-    if len(word) < 5 or not tok[:1].isupper() or word in _PLACE_LOOKUP or word in _ROLES_OR_ANCHORS:
+    if len(word) < 4 or not tok[:1].isupper() or word in _PLACE_LOOKUP or word in _ROLES_OR_ANCHORS:
         return None
-    near = [p for p in _PLACE_LOOKUP if len(p) >= 5 and _within_one_edit(word, p)]
+    near = [p for p in _PLACE_LOOKUP if len(p) >= 5 and p[0] == word[0] and _within_one_edit(word, p)]
+    return near[0] if len(near) == 1 else None
+
+
+@lru_cache(maxsize=4096)
+def _misspelt_anchor(tok: str) -> str | None:
+    """The one institution word of six letters or more a capitalised unknown word is a letter away
+    from ("Councel" -> "council"), starting like it."""
+    word = _word(tok)
+    if len(word) < 6 or not tok[:1].isupper() or word in _ROLES_OR_ANCHORS or word in _PLACE_LOOKUP:
+        return None
+    near = [a for a in _ANCHORS if len(a) >= 6 and a[0] == word[0] and _within_one_edit(word, a)]
     return near[0] if len(near) == 1 else None
 
 
 def _concepts(tok: str) -> tuple[str, ...]:
-    """Key words of a body or qualifier token: demonyms and country names read as the country."""
+    """Key words of a body or qualifier token: demonyms and country names read as the country, a
+    misspelt institution word as the word."""
     word = _word(tok)
     place = word if word in _PLACE_LOOKUP else _misspelt_place(tok)
-    return tuple((_PLACE_LOOKUP[place] or place).split()) if place else (word,)
+    if place:
+        return tuple((_PLACE_LOOKUP[place] or place).split())
+    return (_misspelt_anchor(tok) or word,)
 
 
 def _sound(tok: str) -> str:
@@ -250,7 +306,8 @@ def _is_anchor(tokens: Sequence[str], i: int) -> bool:
         return False
     if word == "house":
         return i > 0 and _word(tokens[i - 1]) in {"white", "blue"}
-    return word in _ANCHORS or _is_acronym(tok) or _is_brand(tok)
+    misspelt = i > 0 and _misspelt_anchor(tok) is not None  # "Harbourview Councel", never "Chanel"
+    return word in _ANCHORS or misspelt or _is_acronym(tok) or _is_brand(tok)
 
 
 def _name_like(tok: str) -> bool:
@@ -304,6 +361,8 @@ def _split_person(segments: list[list[str]]) -> tuple[list[str], list[str]]:
         return [], joined(segments)
     tokens = segments[0] if segments else []
     i = len(tokens)
+    if i > 1 and _misspelt_anchor(tokens[-1]) and _name_like(tokens[-2]):
+        return [], tokens  # a body's name with a typo in its last word: "Harbourview Councel"
     while i > 0 and (_name_like(tokens[i - 1]) or tokens[i - 1] in _PARTICLES):
         i -= 1
     if i and _word(tokens[i - 1]) in _CONNECTORS:
@@ -377,6 +436,35 @@ class _Mention:
     initials: frozenset[str] = frozenset()
     roles: frozenset[str] = frozenset()
     qualifiers: frozenset[str] = frozenset()
+    name_key: frozenset[str] = frozenset()
+    """The words of a mention that is a bare name ("Northwind", "Calder Mining"): it is the
+    organisation with that key when one is named before a role (step 3)."""
+    split_key: tuple[str, ...] = ()
+    """The person's sound key with hyphenated words split ("Adebayo-Okafor" = "Adebayo Okafor")."""
+
+
+def _organisation(prefix: Sequence[str]) -> tuple[int, int] | None:
+    """The leading capitalised run of "<Northwind> <chief executive> <Priya Raman>": an organisation
+    named before the person's roles, when nothing but role words follow it. Places, party words,
+    legislatures and roles never start one ("US President", "Democratic Senator", "Speaker")."""
+    k = 0
+    while k < len(prefix) and _org_word(prefix[k]):
+        k += 1
+    if 0 < k < len(prefix) and all(_is_role(t) for t in prefix[k:]):
+        return 0, k
+    return None
+
+
+def _org_word(tok: str) -> bool:
+    word = _word(tok)
+    return (
+        tok[:1].isalpha()
+        and tok[:1].isupper()
+        and not _is_role(tok)
+        and not _is_place(tok)
+        and _misspelt_place(tok) is None
+        and word not in _NEVER_NAMES | _NOT_ORGS | _GENERIC
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -390,7 +478,7 @@ def _parse(raw: str) -> _Mention:
     if not segments:
         return _Mention(display)
     person, prefix = _split_person(segments)
-    span = _body_span(prefix)
+    span = _body_span(prefix) or (_organisation(prefix) if person else None)
     start, end = span or (0, 0)
     body = prefix[start:end]
     roles: set[str] = set()
@@ -404,6 +492,7 @@ def _parse(raw: str) -> _Mention:
             qualifiers.update(c for c in _concepts(tok) if c not in _FILLERS)
     person = [*person[:-1], _bare(person[-1])] if person else []
     body = [*body[:-1], _bare(body[-1])] if body else []
+    bare_name = bool(person) and not prefix
     return _Mention(
         display=display,
         key=" ".join(_word(t) for s in segments for t in s),
@@ -414,6 +503,8 @@ def _parse(raw: str) -> _Mention:
         initials=_initials(body),
         roles=frozenset(roles),
         qualifiers=frozenset(qualifiers),
+        name_key=frozenset(c for t in person for c in _concepts(t)) if bare_name else frozenset(),
+        split_key=tuple(_sound(part) for t in person for part in t.split("-") if part),
     )
 
 
@@ -426,18 +517,75 @@ def _link_direct(items: Mapping[str, _Mention], uf: UnionFind[str]) -> None:
     acronyms = {
         next(iter(m.body_key)) for m in items.values() if len(m.body_key) == 1 and _is_acronym(m.body)
     }
+    bodies = {m.body_key for m in items.values() if m.body_key}
     for node, m in items.items():
         uf.find(node)
         if m.key:
             uf.union(node, "k:" + m.key)
         if len(m.person_key) > 1:
             uf.union(node, "p:" + " ".join(m.person_key))
+            if len(m.split_key) > len(m.person_key):
+                uf.union(node, "p:" + " ".join(m.split_key))  # "Adebayo-Okafor" = "Adebayo Okafor"
         elif m.person_key:
             uf.union(node, "s:" + m.person_key[0])
         if m.body_key:
             uf.union(node, _body_node(m.body_key))
         for acronym in sorted(m.initials & acronyms):
             uf.union(node, _body_node(frozenset({acronym})))
+        if m.name_key in bodies:
+            uf.union(node, _body_node(m.name_key))  # "Northwind" = "Northwind chief executive ..."
+
+
+def _link_spellings(items: Mapping[str, _Mention], uf: UnionFind[str]) -> None:
+    """Step 4b: spelling variants of one body or one full name (see `_near_body`, `_near_name`)."""
+    bodies = sorted({m.body_key for m in items.values() if m.body_key}, key=sorted)
+    links = [
+        (_body_node(a), _body_node(b))
+        for i, a in enumerate(bodies)
+        for b in bodies[i + 1 :]
+        if _near_body(a, b)
+    ]
+    names = sorted({m.split_key for m in items.values() if len(m.person_key) > 1})
+    links += [
+        ("p:" + " ".join(a), "p:" + " ".join(b))
+        for i, a in enumerate(names)
+        for b in names[i + 1 :]
+        if _near_name(a, b)
+    ]
+    for a, b in links:
+        uf.union(a, b)
+
+
+def _near_words(a: str, b: str) -> bool:
+    """Two words one typo apart: five letters or more, the same first letter, one edit (a letter
+    added, dropped or changed, or two neighbours swapped: rapidfuzz's optimal string alignment)."""
+    return min(len(a), len(b)) >= 5 and a[0] == b[0] and OSA.distance(a, b) <= 1
+
+
+def _near_body(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Two body keys that are one name misspelt: as many words, at most two differ, each one typo
+    apart and none a place (places are matched, typos included, by `_concepts`), and the whole names
+    at least 90 alike (rapidfuzz token_sort_ratio): "Harbourveiw Council" = "Harbourview Council"."""
+    only_a, only_b = sorted(a - b), sorted(b - a)
+    if len(a) != len(b) or not 0 < len(only_a) <= 2 or set(only_a + only_b) & _PLACE_WORDS:
+        return False
+    if fuzz.token_sort_ratio(" ".join(sorted(a)), " ".join(sorted(b))) < 90:
+        return False
+    pairings = [only_b] if len(only_b) == 1 else [only_b, only_b[::-1]]
+    return any(all(_near_words(x, y) for x, y in zip(only_a, p, strict=True)) for p in pairings)
+
+
+def _near_name(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Two full names (sound keys) that are one misspelt word apart: every other word the same, and
+    that word five letters or more, one edit away, with the same first and last letter. The last letter
+    is where names inflect: Petrov/Petrova, Zelenskyy/Zelenska are never one person."""
+    if len(a) != len(b):
+        return False
+    differ = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    if len(differ) != 1:
+        return False
+    x, y = differ[0]
+    return x[-1] == y[-1] and _near_words(x, y)
 
 
 def _link_surnames(items: Mapping[str, _Mention], uf: UnionFind[str]) -> None:
@@ -468,7 +616,7 @@ def _link_roles_and_bodies(items: Mapping[str, _Mention], uf: UnionFind[str]) ->
             links.append((node, roots.pop()))
     bodies = {m.body_key for m in items.values() if m.body_key}
     for key in sorted(bodies, key=sorted):
-        roots = {uf.find(_body_node(o)) for o in bodies if key < o and o - key <= _PLACE_WORDS}
+        roots = {uf.find(_body_node(o)) for o in bodies if key < o and o - key <= _PLACE_WORDS | _BODY_EXTRAS}
         if len(roots) == 1:
             links.append((_body_node(key), roots.pop()))
     for a, b in links:
@@ -484,7 +632,7 @@ def _candidates(m: _Mention) -> Iterator[tuple[int, tuple[int, ...], str]]:
     """(priority, rank, label) of what a mention offers as its identity's label; the least wins."""
     if m.body:
         acronym = 0 if _is_acronym(m.body) else 1
-        typos = sum(_misspelt_place(t) is not None for t in m.body.split())
+        typos = sum(_misspelt_place(t) is not None or _misspelt_anchor(t) is not None for t in m.body.split())
         yield 1, (acronym, typos, -len(m.body.split()), _casing(m.body)), m.body
     if len(m.person_key) > 1:
         yield 2, (-len(m.person_key), -len(m.person), _casing(m.person)), m.person
@@ -522,6 +670,7 @@ class SpeakerResolver:
                 items[node] = _parse(name)
                 uf.union(f"a:{canonical}", node)
         _link_direct(items, uf)
+        _link_spellings(items, uf)
         _link_surnames(items, uf)
         _link_roles_and_bodies(items, uf)
         best: dict[str, tuple[int, tuple[int, ...], str]] = {}
@@ -539,3 +688,23 @@ class SpeakerResolver:
         """Whether `a` and `b` are one identity when resolved together, with no other mentions."""
         labels = self.resolve((a, b))
         return labels[a] == labels[b]
+
+
+def is_generic(mention: str) -> bool:
+    """Whether a mention describes a speaker without naming one: "head of state", "the media",
+    "Sources", "officials", "a spokesperson", "a source familiar with the talks", "the president".
+
+    A mention is generic when it has no acronym or web address, no place or nationality (typos
+    included), and every capitalised word in it is a role, a connector or a generic word (`_GENERIC`):
+    "Ukrainian President", "Harbourview Council", "the Pentagon" and "Sources of UNN" name someone;
+    lower-case institution words do not ("the ministry", "police"). Such a mention is no independent
+    source: `monitor.ledger.statements.source_name` gives its sentence to the outlet that carries it.
+    A mention with no words at all is generic too.
+    """
+    for tok in _TOKEN.findall(_clean(mention)):
+        if _is_acronym(tok) or _is_brand(tok) or _is_place(tok) or _misspelt_place(tok) is not None:
+            return False
+        word = _word(tok)
+        if tok[:1].isupper() and not (_is_role(tok) or word in _GENERIC or word in _CONNECTORS):
+            return False
+    return True

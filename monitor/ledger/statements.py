@@ -7,7 +7,14 @@ paragraph, a reprint, or another outlet quoting it.
 - **Source.** The speaker, normalised by `monitor.ledger.identities` (NATO, NATO Secretary General Mark Rutte
   and Rutte are one). With no speaker, it is the outlet the text says it comes through ("according to
   Yonhap"). Failing that, it is the outlet that first published the story: forty reprints of one
-  wire story are one source.
+  wire story are one source. A speaker or `via` that names nobody ("head of state", "the media",
+  "sources", "a source familiar with the talks": `identities.is_generic`) is no source of its own:
+  its sentence counts like an unattributed one, for the `via` or the outlet that carries it.
+- **Unnamed outlets.** A story whose outlet nothing names (no feed, front matter, `outlet:` option,
+  "..., X reports" line or link) is still one publisher: the store labels it `unnamed_outlet(...)`
+  ("unnamed outlet (story of 1 Nov 2024: "Title...")"), never by its file name. Such a label is its
+  own identity: the resolver never sees it, so two unnamed stories are never merged with each other
+  or with a named source.
 - **Date.** The day the sentence says the statement was made ("On October 17, Zelenskyy said ...").
   Failing that, the article's date. A date estimated from the file time is kept, but marked.
 - **Repeats.** A sentence is a repeat of an earlier one when both have the same source and stance
@@ -32,6 +39,7 @@ from datetime import datetime
 
 from monitor.domain import Stance
 from monitor.ingest.dates import day_in_sentence
+from monitor.ledger.identities import is_generic
 from monitor.ledger.unionfind import UnionFind
 
 REPEAT_OVERLAP = 0.6
@@ -111,15 +119,47 @@ Resolve = Callable[[Iterable[str]], Mapping[str, str]]
 """Maps raw speaker and outlet names to identities (monitor.ledger.identities.SpeakerResolver.resolve)."""
 
 
+UNNAMED_OUTLET = "unnamed outlet"
+_TITLE_CHARS = 48
+
+
+def unnamed_outlet(published: datetime, title: str, *, found: bool = False) -> str:
+    """The label of a story whose outlet is unknown: its first article's date and title, so that it
+    reads honestly and differs from other unnamed stories ("unnamed outlet (story of 1 Nov 2024:
+    "Troops seen near...")"); `found` says the date is only the file time ("story found 1 Nov 2024")."""
+    short = " ".join(title.split())
+    if len(short) > _TITLE_CHARS:
+        short = short[: _TITLE_CHARS - 1].rstrip() + "\u2026"
+    when = f"{'found' if found else 'of'} {published.day} {published:%b %Y}"
+    return f'{UNNAMED_OUTLET} (story {when}: "{short}")' if short else f"{UNNAMED_OUTLET} (story {when})"
+
+
+def is_unnamed_outlet(name: str) -> bool:
+    """Whether a source name is an `unnamed_outlet` label."""
+    return name.startswith(UNNAMED_OUTLET + " (")
+
+
 def source_name(entry: LedgerEntry) -> str:
-    """The raw name of who made the statement, before normalisation."""
-    return entry.speaker or entry.via or entry.outlet
+    """The raw name of who made the statement, before normalisation: the speaker, else the outlet the
+    sentence says it comes through (`via`), else the story's outlet; a speaker or via that names nobody
+    (`monitor.ledger.identities.is_generic`: "the media", "head of state") is passed over."""
+    for name in (entry.speaker, entry.via):
+        if name and not is_generic(name):
+            return name
+    return entry.outlet
+
+
+def resolve_sources(names: Iterable[str], resolve: Resolve) -> dict[str, str]:
+    """`resolve` over source names, with each unnamed-outlet label kept as its own identity."""
+    names = set(names)
+    unnamed = {n for n in names if is_unnamed_outlet(n)}
+    return {**resolve(names - unnamed), **{n: n for n in unnamed}}
 
 
 def link_statements(entries: Iterable[LedgerEntry], resolve: Resolve) -> list[Statement]:
     """Group polar entries into statements (see the module docstring), ordered by when they were said."""
     entries = sorted(entries, key=_order)
-    identity = resolve({source_name(e) for e in entries})
+    identity = resolve_sources({source_name(e) for e in entries}, resolve)
     groups: dict[tuple[str, Stance], list[LedgerEntry]] = {}
     for entry in entries:
         groups.setdefault((identity[source_name(entry)], entry.stance), []).append(entry)

@@ -22,6 +22,11 @@ def timeline(ledger: Ledger) -> list[dict[str, Any]]:
         row["why"] = event.reason if event else None
         if statement.id in ledger.unplaced:
             row["why"] = f"no date: cannot move {statement.source}'s dated position"
+        if statement.id in ledger.conflicts:
+            row["why"] = (
+                f"{statement.source} said the opposite the same day, more confidently or as a "
+                "contradiction: one day makes no change of position"
+            )
         rows.append(((statement.said_at.isoformat(), 0, i), row))
     for i, event in enumerate(e for e in ledger.events if e.kind is EventKind.STATUS_CHANGE):
         assert event.old_status is not None and event.status is not None

@@ -15,7 +15,7 @@ from monitor.domain import Article, ClaimSpec, ClaimStatus, Evidence, Planned, S
 from monitor.ingest.article import FILE_TIME
 from monitor.ingest.dates import as_utc
 from monitor.ledger.alerts import AlertDraft
-from monitor.ledger.statements import LedgerEntry
+from monitor.ledger.statements import LedgerEntry, unnamed_outlet
 from monitor.store.db import insert_missing, insert_new
 from monitor.store.models import (
     AlertRow,
@@ -222,11 +222,17 @@ def ledger_entries(session: Session, *, claim_id: str) -> list[LedgerEntry]:
 
 
 def outlet_label(article: ArticleRow) -> str:
-    """Who published an article: its outlet, else its link's host, else where it was found."""
+    """Who published an article: its outlet (from the feed, the file's front matter, the source's
+    `outlet:` option or the "..., X reports" line), else its link's host, else an unnamed outlet
+    labelled by the article's date and title (`monitor.ledger.statements.unnamed_outlet`). Never the
+    file name or source key: that is where the article was found (`location`), not who published it."""
     if article.outlet:
         return article.outlet
     host = urlsplit(article.url).hostname if article.url else None
-    return host.removeprefix("www.") if host else f"{article.source_name}/{article.source_key}"
+    if host:
+        return host.removeprefix("www.")
+    found = article.date_origin == FILE_TIME
+    return unnamed_outlet(as_utc(article.published_at), article.title, found=found)
 
 
 def last_evidence(session: Session, *, claim_id: str) -> tuple[int, datetime] | None:

@@ -244,7 +244,7 @@ def _evidence(
                 via=row["via"],
                 source=source,
                 role=role,
-                outlet=entry.article_outlet if entry else row["outlet"] or row["source"],
+                outlet=entry.article_outlet if entry else row["outlet"] or "unnamed outlet",
                 said_at=entry.said_at if entry else published,
                 undated=entry.undated if entry else row["published_estimated"],
                 title=row["article_title"],
