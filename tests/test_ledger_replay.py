@@ -186,15 +186,15 @@ def test_opposite_stances_of_one_narrator_in_one_article_make_no_position_change
     )  # fmt: skip
     ledger = replay([early, later], POLICY, plain)
     assert not [e for e in ledger.events if e.kind is EventKind.POSITION_CHANGE]
-    assert ledger.positions["estuary courier"].stance is C  # the more confident statement
+    assert ledger.positions["estuary courier"].stance is X  # the contradiction holds, though less sure
     (conflict,) = ledger.conflicts
-    assert conflict == next(s.id for s in ledger.statements if s.stance is X)
+    assert conflict == next(s.id for s in ledger.statements if s.stance is C)
 
 
-def test_a_tie_on_one_day_is_a_contradiction_whatever_the_order() -> None:
+def test_both_stances_on_one_day_hold_as_a_contradiction_whatever_the_order() -> None:
     said = [
-        entry(C, "Ilse Varga", "Ilse Varga said the bridge toll was scrapped.", day(3), confidence=0.8),
-        entry(X, "Ilse Varga", "Ilse Varga denied the toll was scrapped.", day(3), confidence=0.8),
+        entry(C, "Ilse Varga", "Ilse Varga said the bridge toll was scrapped.", day(3), confidence=0.9),
+        entry(X, "Ilse Varga", "Ilse Varga denied the toll was scrapped.", day(3), confidence=0.7),
         entry(C, "Port Board", "The Port Board confirmed the toll was scrapped.", day(3), confidence=0.9),
     ]
     reference = replay(said, POLICY, plain)

@@ -14,9 +14,9 @@ stance of its latest statement:
   position: nobody can tell whether it came before or after;
 - a position change needs statements made on different days: when one source holds both stances on
   one day (two sentences of one article by one narrator, a speaker quoted both ways), it holds the
-  stance of its most confident statement that day, a contradiction when they tie (a wrong
-  "confirmed" is the worst failure); the other stance is a `conflicts` statement that moves nothing,
-  and no position change is made of it.
+  contradiction that day, however confident the confirmation: a source that both confirms and denies
+  on one day has not confirmed, and a wrong "confirmed" or a missed denial are the worst failures. The
+  confirmation is a `conflicts` statement that moves nothing, and no position change is made of it.
 
 After each day with statements, the claim's status is worked out from the sources' positions
 (thresholds from the rules file's `ledger:` section, `Policy` here); the first rule that applies wins:
@@ -173,14 +173,13 @@ def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> 
 
 
 def _held_on_the_day(statements: Sequence[Statement]) -> dict[str, Stance]:
-    """The stance each source holds on a day: that of its most confident statement that day, a
-    contradiction on a tie. Depends only on the set of statements, never on their order."""
-    best: dict[str, tuple[float, bool, Stance]] = {}
+    """The stance each source holds on a day: a contradiction if it made one that day, else a
+    confirmation. Depends only on the set of statements, never on their order."""
+    held: dict[str, Stance] = {}
     for s in statements:
-        rank = (s.confidence, s.stance is Stance.CONTRADICT, s.stance)
-        if s.source not in best or rank[:2] > best[s.source][:2]:
-            best[s.source] = rank
-    return {source: rank[2] for source, rank in best.items()}
+        if held.get(s.source) is not Stance.CONTRADICT:
+            held[s.source] = s.stance
+    return held
 
 
 def _replace_current(event: LedgerEvent) -> LedgerEvent:
