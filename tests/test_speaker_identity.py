@@ -169,6 +169,9 @@ def test_names_a_letter_apart_where_it_matters_stay_apart(a: str, b: str) -> Non
         "a person familiar with the negotiations",
         "the president",
         "She",
+        "Mexican media",
+        "Western diplomats",
+        "Chilean officials",
     ],
 )
 def test_descriptions_without_a_name_are_generic(mention: str) -> None:
@@ -183,7 +186,7 @@ def test_descriptions_without_a_name_are_generic(mention: str) -> None:
         "the Kremlin",
         "Sources of Reuters",
         "Lindqvist Harbour Council",
-        "Mexican media",
+        "Peruvian intelligence",
         "IMF",
         "Gazeta.pl",
     ],

@@ -12,11 +12,11 @@ stance of its latest statement:
   statement (recaps, reprints, quotes) are no events at all;
 - a statement with no date (an article dated only by its file time) never moves a source's dated
   position: nobody can tell whether it came before or after;
-- a position change needs statements made on different days: when one source holds both stances on
-  one day (two sentences of one article by one narrator, a speaker quoted both ways), it holds the
-  contradiction that day, however confident the confirmation: a source that both confirms and denies
-  on one day has not confirmed, and a wrong "confirmed" or a missed denial are the worst failures. The
-  confirmation is a `conflicts` statement that moves nothing, and no position change is made of it.
+- a position change needs statements made on different days: when one source says both things on one
+  day (two sentences of one article by one narrator, a speaker quoted both ways), that day tells
+  nothing about where it stands: both statements are `conflicts`, they move nothing (a source with an
+  earlier position keeps it) and no position change is made of them. Counting either side would let
+  one confused article make a wrong "confirmed" or a wrong "refuted"; the timeline shows both.
 
 After each day with statements, the claim's status is worked out from the sources' positions
 (thresholds from the rules file's `ledger:` section, `Policy` here); the first rule that applies wins:
@@ -84,8 +84,8 @@ class Ledger:
     """Statements with no date (file time) that disagree with their source's dated position: we cannot
     tell whether they came before or after it, so they move nothing."""
     conflicts: frozenset[str] = frozenset()
-    """Statements whose source said the opposite, more confidently or as a contradiction, the same day:
-    one day cannot make a position change, so they move nothing."""
+    """Statements whose source also said the opposite the same day: that day tells nothing about where
+    the source stands, so they move nothing."""
     last_said: datetime | None = None
 
     def sources_now(self, stance: Stance) -> int:
@@ -120,8 +120,8 @@ def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> 
         todays = by_day.get(day, [])
         held = _held_on_the_day(todays)
         for statement in todays:
-            if statement.stance is not held[statement.source]:
-                conflicts.append(statement.id)  # the opposite stance the same day: it moves nothing
+            if held[statement.source] is None:
+                conflicts.append(statement.id)  # both stances the same day: it moves nothing
                 continue
             before = positions.get(statement.source)
             if statement.estimated and before is not None and not before.estimated:
@@ -172,13 +172,12 @@ def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> 
     )
 
 
-def _held_on_the_day(statements: Sequence[Statement]) -> dict[str, Stance]:
-    """The stance each source holds on a day: a contradiction if it made one that day, else a
-    confirmation. Depends only on the set of statements, never on their order."""
-    held: dict[str, Stance] = {}
+def _held_on_the_day(statements: Sequence[Statement]) -> dict[str, Stance | None]:
+    """The stance each source takes on a day; None when it took both. Depends only on the set of
+    statements, never on their order."""
+    held: dict[str, Stance | None] = {}
     for s in statements:
-        if held.get(s.source) is not Stance.CONTRADICT:
-            held[s.source] = s.stance
+        held[s.source] = s.stance if held.get(s.source, s.stance) is s.stance else None
     return held
 
 

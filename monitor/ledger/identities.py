@@ -142,6 +142,12 @@ _GENERIC = _words(
 )
 """Words of a description that names nobody ("a source familiar with the talks", "head of state",
 "the media", "Officials"): with roles, connectors and lower-case words only, a mention is generic."""
+_CROWDS = _words(
+    "media press source sources officials experts analysts observers witnesses residents diplomats insiders "
+    "people reports outlets"
+)
+"""Heads of a description that names a crowd, not a speaker: a place before one names nobody either
+("South Korean media", "Western diplomats", "Russian sources")."""
 _NOT_ORGS = _words(
     "democratic republican conservative liberal socialist communist labour green opposition independent "
     "veteran longtime"
@@ -699,12 +705,18 @@ def is_generic(mention: str) -> bool:
     "Ukrainian President", "Harbourview Council", "the Pentagon" and "Sources of UNN" name someone;
     lower-case institution words do not ("the ministry", "police"). Such a mention is no independent
     source: `monitor.ledger.statements.source_name` gives its sentence to the outlet that carries it.
+    A crowd (`_CROWDS`) is generic with a place before it too: "South Korean media", "Western diplomats".
     A mention with no words at all is generic too.
     """
-    for tok in _TOKEN.findall(_clean(mention)):
-        if _is_acronym(tok) or _is_brand(tok) or _is_place(tok) or _misspelt_place(tok) is not None:
+    tokens = _TOKEN.findall(_clean(mention))
+    crowd = bool(tokens) and _word(tokens[-1]) in _CROWDS
+    for tok in tokens:
+        if _is_acronym(tok) or _is_brand(tok):
+            return False
+        place = _is_place(tok) or _misspelt_place(tok) is not None
+        if place and not crowd:
             return False
         word = _word(tok)
-        if tok[:1].isupper() and not (_is_role(tok) or word in _GENERIC or word in _CONNECTORS):
+        if tok[:1].isupper() and not (place or _is_role(tok) or word in _GENERIC or word in _CONNECTORS):
             return False
     return True
