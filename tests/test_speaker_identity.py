@@ -171,7 +171,7 @@ def test_names_a_letter_apart_where_it_matters_stay_apart(a: str, b: str) -> Non
         "She",
         "Mexican media",
         "Western diplomats",
-        "Chilean officials",
+        "Polish officials",
     ],
 )
 def test_descriptions_without_a_name_are_generic(mention: str) -> None:
