@@ -34,7 +34,7 @@ from itertools import groupby
 
 from monitor.analysis.verdict import POLAR
 from monitor.domain import ClaimStatus, EventKind, Stance
-from monitor.ledger.statements import LedgerEntry, Resolve, Statement, link_statements
+from monitor.ledger.statements import LedgerEntry, Resolve, Statement, link_statements, place_years
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,8 @@ class Ledger:
     """Statements with no date (file time) that disagree with their source's dated position: we cannot
     tell whether they came before or after it, so they move nothing."""
     last_said: datetime | None = None
+    entries: tuple[LedgerEntry, ...] = ()
+    """The evidence it was replayed from, undated articles placed in their year (`place_years`)."""
 
     def sources_now(self, stance: Stance) -> int:
         """How many independent sources hold `stance` now (their latest statement)."""
@@ -90,7 +92,7 @@ _NEW = {Stance.CONFIRM: EventKind.CONFIRMATION, Stance.CONTRADICT: EventKind.CON
 
 def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> Ledger:
     """The claim's ledger from all its stored evidence (see the module docstring)."""
-    entries = list(entries)
+    entries = place_years(entries, resolve)
     polar = [e for e in entries if e.stance in POLAR and e.confidence >= policy.min_confidence]
     discussed = sorted(
         e.said_at
@@ -110,7 +112,7 @@ def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> 
         changes: list[str] = []
         for statement in by_day.get(day, []):
             before = positions.get(statement.source)
-            if statement.estimated and before is not None and not before.estimated:
+            if statement.undated and before is not None and not before.undated:
                 if before.stance is not statement.stance:
                     unplaced.append(statement.id)  # no date: it cannot move a dated position
                 continue
@@ -154,6 +156,7 @@ def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> 
         positions=positions,
         unplaced=frozenset(unplaced),
         last_said=max([s.said_at for s in statements] + discussed[-1:], default=None),
+        entries=tuple(entries),
     )
 
 
