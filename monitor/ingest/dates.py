@@ -67,7 +67,14 @@ _SPEECH_AFTER = re.compile(rf"^,?(?P<filler>(?:\W+[\w'’.-]+){{0,6}}?)\W+{_SPEE
 _PLAN_WORD = re.compile(rf"\b{_FUTURE}\b|\bthat\b", re.IGNORECASE)
 _OPENING = re.compile(rf"^\W*(?:[Oo]n\W+)?(?:{_WEEKDAY},?\s+)?$")
 _MAIN_CLAUSE = re.compile(r"^,?(?P<clause>(?:\W+[\w'’.-]+){0,8})")
-_PLAN_BEFORE = re.compile(rf"\b{_FUTURE}\W+(?:[\w'’-]+\W+){{0,2}}(?:on\W+|for\W+)?$", re.IGNORECASE)
+_PLAN_BEFORE = re.compile(rf"\b{_FUTURE}\W+(?:[\w'’-]+\W+){{0,3}}(?:on\W+|for\W+)?$", re.IGNORECASE)
+_CLAUSE_PLAN = re.compile(
+    r"\b(?:will|shall|would|\w+'ll|going\s+to|due|scheduled|slated|expected|planned|plans?|intends?|"
+    r"to\s+be|is\s+to|are\s+to|deadline|until|till|sworn|takes?\s+office|upcoming|next)\b",
+    re.IGNORECASE,
+)
+_BOUNDARY = r"(?:[,;:(—–]|\bthat\b|\bwhich\b|\bwho\b)"
+_CLAUSE_START = re.compile(rf"{_BOUNDARY}(?!.*{_BOUNDARY})", re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+|\n+")
 
 
@@ -91,7 +98,7 @@ def is_reporting_date(sentence: str, start: int, end: int) -> bool:
     tied = _SPEECH_BEFORE.search(before)
     if tied and not _PLAN_WORD.search(tied["filler"]):
         return True
-    if _PLAN_BEFORE.search(before):
+    if _PLAN_BEFORE.search(before) or _CLAUSE_PLAN.search(before[_clause_start(before) :]):
         return False
     tied = _SPEECH_AFTER.search(after)
     if tied and not _PLAN_WORD.search(tied["filler"]):
@@ -100,6 +107,12 @@ def is_reporting_date(sentence: str, start: int, end: int) -> bool:
         clause = _MAIN_CLAUSE.match(after)
         return clause is None or not _PLAN_WORD.search(clause["clause"].split(" that ")[0])
     return False
+
+
+def _clause_start(text: str) -> int:
+    """Where the clause that `text` ends with starts (after its last comma, "that", "who", ...)."""
+    found = _CLAUSE_START.search(text)
+    return 0 if found is None else found.end()
 
 
 @dataclass(frozen=True, slots=True)
