@@ -47,6 +47,7 @@ from monitor.ingest.dates import YEAR_FROM_FILE_TIME, near_year, statement_day
 from monitor.ledger.unionfind import UnionFind
 
 REPEAT_OVERLAP = 0.6
+_SPEAKER = "same speaker's dated statements"
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
     re.findall(
@@ -226,7 +227,7 @@ def place_years(entries: Iterable[LedgerEntry], resolve: Resolve) -> list[Ledger
             if _overlap(words, _content(other.sentence)) >= REPEAT_OVERLAP:
                 found = (1, other.said_at, "statements it repeats")
             elif entry.speaker and other.speaker:
-                found = (2, other.said_at, "same speaker's dated statements")
+                found = (2, other.said_at, _SPEAKER)
             else:
                 continue
             known = anchors.get(entry.article_id)
@@ -241,6 +242,10 @@ def place_years(entries: Iterable[LedgerEntry], resolve: Resolve) -> list[Ledger
             published = near_year(entry.published, anchor[1])
             placed.append(replace(entry, published=published, date_origin=f"text (year from {anchor[2]})"))
     return placed
+
+
+PLACED = frozenset(f"text (year from {why})" for why in ("story", "statements it repeats", _SPEAKER))
+"""The `date_origin` of an article `place_years` placed: the store writes it back to the article."""
 
 
 def _order(entry: LedgerEntry) -> tuple[bool, datetime, str, int, str]:

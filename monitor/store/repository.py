@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from monitor.domain import Article, ClaimSpec, ClaimStatus, Evidence, Planned, Stance
 from monitor.ingest.article import FILE_TIME, year_is_guess
-from monitor.ingest.dates import as_utc
+from monitor.ingest.dates import YEAR_FROM_FILE_TIME, as_utc
 from monitor.ledger.alerts import AlertDraft
 from monitor.ledger.statements import LedgerEntry
 from monitor.store.db import insert_missing, insert_new
@@ -226,6 +226,20 @@ def ledger_entries(session: Session, *, claim_id: str) -> list[LedgerEntry]:
         )
         for e, a in rows
     ]
+
+
+def place_articles(session: Session, *, dates: Mapping[int, tuple[datetime, str]]) -> None:
+    """Give articles whose year was a guess from the file time the date the ledger placed them at
+    (`monitor.ledger.statements.place_years`: the year of their story or of the statements they
+    repeat), with its `date_origin`; their evidence too. Articles no longer guessed are left alone."""
+    for article_id, (published, origin) in dates.items():
+        row = session.get(ArticleRow, article_id)
+        if row is None or row.date_origin != YEAR_FROM_FILE_TIME:
+            continue
+        row.published_at, row.date_origin = published, origin
+        session.execute(
+            update(EvidenceRow).where(EvidenceRow.article_id == article_id).values(published_at=published)
+        )
 
 
 def outlet_label(article: ArticleRow) -> str:
