@@ -43,7 +43,7 @@ def test_dates_in_order_of_trust() -> None:
     assert (yearless.published, yearless.published_estimated, yearless.date_origin) == (
         datetime(2025, 5, 1, tzinfo=UTC),
         True,
-        "text (year from file time)",
+        "text, year from file time",
     )
     fallback = to_article(raw("It began."))
     assert (fallback.published, fallback.date_origin) == (SEEN, "file time")

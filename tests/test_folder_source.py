@@ -67,7 +67,7 @@ def test_an_undated_article_with_a_day_in_its_text_is_dated_that_day_in_the_file
     article = read_all(tmp_path)["a.txt"][0]
     assert article.published == datetime(2023, 10, 14, tzinfo=UTC)  # type: ignore[attr-defined]
     assert article.published_estimated  # type: ignore[attr-defined]
-    assert article.date_origin == "text (year from file time)"  # type: ignore[attr-defined]
+    assert article.date_origin == "text, year from file time"  # type: ignore[attr-defined]
 
 
 def test_an_undated_article_takes_the_latest_full_date_in_its_text(tmp_path: Path) -> None:

@@ -4,8 +4,10 @@ is dated by the days its text gives, the year from the text, its story or the st
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -187,3 +189,69 @@ def test_an_undated_articles_year_comes_from_its_story() -> None:
     placed = replay([in_story], POLICY, plain).entries[0]
     assert (placed.said_at, placed.date_estimated) == (day(1, 3, 2023), True)
     assert "story" in placed.date_note
+
+
+RULES = """
+sources:
+  - name: desk
+    kind: folder
+    path: ../desk
+claims:
+  - id: okonkwo-won
+    claim: Adaeze Okonkwo won the Lorvale governor election
+    entities: [Okonkwo]
+    keywords: [won, winner, victory, election]
+stance:
+  kind: rules
+"""
+FIRST = (
+    "date 2024-03-02 Harbour Party concedes Lorvale race\n\n"
+    "The Harbour Party has accepted the result of the Lorvale governor election after a week of recounts "
+    "in the coastal districts. On March 1, the Harbour Party conceded that Okonkwo won the election by "
+    "about eleven thousand votes. Turnout in Port Senna and the river towns reached sixty percent, the "
+    "highest since the province was created, and observers reported no serious irregularities.\n"
+)
+REWRITE = (
+    "Lorvale race over as rival concedes\n\n"
+    "The Harbour Party has accepted the result of the Lorvale governor election after a week of recounts "
+    "in the coastal districts. On March 1, the Harbour Party conceded that Okonkwo won the election by "
+    "about eleven thousand votes. Turnout in Port Senna and the river towns reached sixty percent, the "
+    "highest since the province was created, and observers reported no serious irregularities at all.\n"
+)
+
+
+@pytest.mark.parametrize("order", [("a.txt", "b.txt"), ("b.txt", "a.txt")])
+def test_an_undated_rewrite_takes_its_year_from_its_story_in_any_order(
+    tmp_path: Path, order: tuple[str, str]
+) -> None:
+    """A rewrite with no date, copied in 2026, of a story dated 2 March 2024: its "On March 1" is 2024,
+    whichever arrived first, and every view (the stored article, the ledger) says so, marked estimated."""
+    from sqlalchemy import select
+
+    from monitor.app import build_app
+    from monitor.config.settings import Settings
+    from monitor.pipeline import run_pass
+    from monitor.store.models import ArticleRow
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "desk").mkdir()
+    (tmp_path / "config" / "monitor.yaml").write_text(RULES)
+    app = build_app(
+        Settings(config=tmp_path / "config" / "monitor.yaml", database_url=f"sqlite:///{tmp_path / 'm.db'}")
+    )
+    texts = {"a.txt": FIRST, "b.txt": REWRITE}
+    for name in order:
+        path = tmp_path / "desk" / name
+        path.write_text(texts[name])
+        os.utime(path, (COPIED.timestamp(), COPIED.timestamp()))
+        run_pass(app)
+    with app.sessions() as session:
+        rows = {r.source_key: r for r in session.scalars(select(ArticleRow))}
+        ledger = app.tracker.ledger(session, "okonkwo-won")
+    assert rows["a.txt"].story_id == rows["b.txt"].story_id
+    rewrite = rows["b.txt"]
+    assert (rewrite.published_at.date(), rewrite.published_estimated) == (day(1, 3).date(), True)
+    assert rewrite.date_origin == "text, year from story"
+    said = {e.said_at.year for e in ledger.entries}
+    assert said == {2024}
+    assert all(e.date_estimated for e in ledger.entries if e.article_id == rewrite.id)

@@ -45,9 +45,9 @@ _DAY_MONTH = re.compile(
     rf"(?!\w|,?\s+\d{{4}})"
 )
 
-YEAR_FROM_TEXT = "text (year from text)"
+YEAR_FROM_TEXT = "text, year from text"
 """The `date_origin` of an article dated by a day without a year, the year from a full date in its text."""
-YEAR_FROM_FILE_TIME = "text (year from file time)"
+YEAR_FROM_FILE_TIME = "text, year from file time"
 """The `date_origin` of an article dated by a day without a year, the year from its file time."""
 
 _SPEECH = (

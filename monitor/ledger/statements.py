@@ -43,11 +43,25 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from monitor.domain import Stance
-from monitor.ingest.dates import YEAR_FROM_FILE_TIME, near_year, statement_day
+from monitor.ingest.dates import YEAR_FROM_FILE_TIME, YEAR_FROM_TEXT, near_year, statement_day
 from monitor.ledger.unionfind import UnionFind
 
 REPEAT_OVERLAP = 0.6
-_SPEAKER = "same speaker's dated statements"
+FROM_STORY, FROM_REPEATS, FROM_SPEAKER = (
+    "text, year from story",
+    "text, year from repeats",
+    "text, year from speaker",
+)
+"""The `date_origin` of an article `place_years` placed (the store writes it back to the article)."""
+PLACED = frozenset((FROM_STORY, FROM_REPEATS, FROM_SPEAKER))
+_NOTES = {
+    "text": "estimated from the text",
+    YEAR_FROM_TEXT: "estimated: day from the text, year from a full date in it",
+    YEAR_FROM_FILE_TIME: "estimated: day from the text, year from the file time",
+    FROM_STORY: "estimated: day from the text, year from its story",
+    FROM_REPEATS: "estimated: day from the text, year from the dated statements it repeats",
+    FROM_SPEAKER: "estimated: day from the text, year from its speakers' dated statements",
+}
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
     re.findall(
@@ -86,7 +100,7 @@ class LedgerEntry:
     """Where the article was found (`source/key`), for articles without a link."""
     date_origin: str = ""
     """How the article's date was estimated from its text (its `date_origin`, "text" or
-    "text (year from ...)"); empty when the article gave its date or `estimated` says file time."""
+    "text, year from ..."); empty when the article gave its date or `estimated` says file time."""
     story_date: datetime | None = None
     """The date of the earliest article of its story whose year is known (not a guess), if any."""
 
@@ -118,7 +132,7 @@ class LedgerEntry:
             return ""
         if self.estimated:
             return "file time: no date in the text"
-        return f"estimated from the {self.date_origin}"
+        return _NOTES.get(self.date_origin, f"estimated ({self.date_origin})")
 
     @property
     def _found(self) -> tuple[datetime, bool] | None:
@@ -218,16 +232,16 @@ def place_years(entries: Iterable[LedgerEntry], resolve: Resolve) -> list[Ledger
         if not entry.year_unknown:
             continue
         if entry.story_date is not None:
-            anchors[entry.article_id] = (0, entry.story_date, "story")
+            anchors[entry.article_id] = (0, entry.story_date, FROM_STORY)
             continue
         words, source = _content(entry.sentence), identity[source_name(entry)]
         for other in dated:
             if other.stance is not entry.stance or identity[source_name(other)] != source:
                 continue
             if _overlap(words, _content(other.sentence)) >= REPEAT_OVERLAP:
-                found = (1, other.said_at, "statements it repeats")
+                found = (1, other.said_at, FROM_REPEATS)
             elif entry.speaker and other.speaker:
-                found = (2, other.said_at, _SPEAKER)
+                found = (2, other.said_at, FROM_SPEAKER)
             else:
                 continue
             known = anchors.get(entry.article_id)
@@ -240,12 +254,8 @@ def place_years(entries: Iterable[LedgerEntry], resolve: Resolve) -> list[Ledger
             placed.append(entry)
         else:
             published = near_year(entry.published, anchor[1])
-            placed.append(replace(entry, published=published, date_origin=f"text (year from {anchor[2]})"))
+            placed.append(replace(entry, published=published, date_origin=anchor[2]))
     return placed
-
-
-PLACED = frozenset(f"text (year from {why})" for why in ("story", "statements it repeats", _SPEAKER))
-"""The `date_origin` of an article `place_years` placed: the store writes it back to the article."""
 
 
 def _order(entry: LedgerEntry) -> tuple[bool, datetime, str, int, str]:

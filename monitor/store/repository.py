@@ -273,8 +273,8 @@ def story_candidates(
     session: Session, *, bands: Sequence[str], published: datetime, window: timedelta | None
 ) -> list[tuple[int, int, bytes]]:
     """Stored articles sharing a band key and published within `window` of `published` (at any time
-    when `window` is None: an article whose year is a guess): (article id, story id, signature), first
-    stored first."""
+    when `window` is None: an article whose year is a guess), or whose own year is a guess from the file
+    time: (article id, story id, signature), first stored first."""
     if not bands:
         return []
     shares_a_band = select(StoryBandRow.article_id).where(StoryBandRow.band.in_(sorted(set(bands))))
@@ -285,7 +285,8 @@ def story_candidates(
         .order_by(ArticleRow.id)
     )
     if window is not None:
-        query = query.where(ArticleRow.published_at.between(published - window, published + window))
+        near = ArticleRow.published_at.between(published - window, published + window)
+        query = query.where(or_(near, ArticleRow.date_origin.in_((FILE_TIME, YEAR_FROM_FILE_TIME))))
     return [(aid, story or aid, sig) for aid, story, sig in session.execute(query)]
 
 
