@@ -73,8 +73,9 @@ _CLAUSE_PLAN = re.compile(
     r"to\s+be|is\s+to|are\s+to|deadline|until|till|sworn|takes?\s+office|upcoming|next)\b",
     re.IGNORECASE,
 )
-_BOUNDARY = r"(?:[,;:(—–]|\bthat\b|\bwhich\b|\bwho\b)"
-_CLAUSE_START = re.compile(rf"{_BOUNDARY}(?!.*{_BOUNDARY})", re.DOTALL)
+_BOUNDARY = re.compile(r"[,;:(—–]|\bthat\b|\bwhich\b|\bwho\b")
+_WINDOW = 200
+"""How many characters on each side of a date are read to tell whether it is a reporting date."""
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+|\n+")
 
 
@@ -94,7 +95,8 @@ def parse_date(value: str) -> datetime | None:
 def is_reporting_date(sentence: str, start: int, end: int) -> bool:
     """Whether the date written at `sentence[start:end]` is a reporting date (see the module docstring):
     tied to a past speech or report verb, or opening a sentence whose main verb is no plan."""
-    before, after = sentence[:start], sentence[end:]
+    opening = start <= _WINDOW and _OPENING.match(sentence[:start]) is not None
+    before, after = sentence[max(0, start - _WINDOW) : start], sentence[end : end + _WINDOW]
     tied = _SPEECH_BEFORE.search(before)
     if tied and not _PLAN_WORD.search(tied["filler"]):
         return True
@@ -103,7 +105,7 @@ def is_reporting_date(sentence: str, start: int, end: int) -> bool:
     tied = _SPEECH_AFTER.search(after)
     if tied and not _PLAN_WORD.search(tied["filler"]):
         return True
-    if _OPENING.match(before):
+    if opening:
         clause = _MAIN_CLAUSE.match(after)
         return clause is None or not _PLAN_WORD.search(clause["clause"].split(" that ")[0])
     return False
@@ -111,8 +113,7 @@ def is_reporting_date(sentence: str, start: int, end: int) -> bool:
 
 def _clause_start(text: str) -> int:
     """Where the clause that `text` ends with starts (after its last comma, "that", "who", ...)."""
-    found = _CLAUSE_START.search(text)
-    return 0 if found is None else found.end()
+    return max((m.end() for m in _BOUNDARY.finditer(text)), default=0)
 
 
 @dataclass(frozen=True, slots=True)
