@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from monitor.analysis.analyzer import Analysis
 from monitor.app import App
 from monitor.domain import Article, ArticleVerdict, RawDocument
-from monitor.ingest.article import to_article
+from monitor.ingest.article import to_article, year_is_guess
 from monitor.ingest.dedupe import fingerprint, sentence_key
 from monitor.ingest.health import HealthEvent, backoff_seconds, health_event, next_after_success
 from monitor.ingest.sources import Failure, Item, SourceError, SourceOptions, SourceState, UnreadableItem
@@ -518,7 +518,9 @@ def store_document(
 
 STORY_WINDOW = timedelta(days=30)
 """Copies and rewrites of a story are looked for among articles published this close to it: the
-candidates a band lookup returns grow with the store, and a reprint a year later is news again."""
+candidates a band lookup returns grow with the store, and a reprint a year later is news again. An
+article whose year is a guess from its file time looks at any time: its date says nothing yet, and its
+story may date it (monitor.ledger.statements)."""
 
 
 def _place_in_story(session: Session, article: Article, article_id: int) -> None:
@@ -526,7 +528,8 @@ def _place_in_story(session: Session, article: Article, article_id: int) -> None
     signature = stories.signature(article.text.removeprefix(article.title))  # a new headline is no new story
     bands = stories.band_keys(signature)
     story_id = article_id
-    candidates = repo.story_candidates(session, bands=bands, published=article.published, window=STORY_WINDOW)
+    window = None if year_is_guess(article.date_origin) else STORY_WINDOW  # a guessed year: any time
+    candidates = repo.story_candidates(session, bands=bands, published=article.published, window=window)
     for candidate, candidate_story, stored in candidates:
         if candidate != article_id and stories.same_story(signature, stories.Signature.from_bytes(stored)):
             story_id = candidate_story

@@ -26,6 +26,7 @@ from monitor.domain import EventKind
 from monitor.ledger import alerts
 from monitor.ledger.claim_ledger import Ledger, replay
 from monitor.ledger.identities import SpeakerResolver
+from monitor.ledger.statements import PLACED
 from monitor.notify.targets import Routed, plan_alert
 from monitor.store import repository as repo
 from monitor.store.models import utcnow
@@ -56,6 +57,11 @@ class Tracker:
         assert claim is not None
         session.flush()
         ledger = self.ledger(session, claim_id)
+        placed = {
+            e.article_id: (e.published, e.date_origin) for e in ledger.entries if e.date_origin in PLACED
+        }
+        if placed:
+            repo.place_articles(session, dates=placed)
         handled = repo.handled_events(session, claim_id=claim_id)
         fresh = [e for e in ledger.events if e.kind is not EventKind.STATUS_CHANGE and e.key not in handled]
         for event in fresh:

@@ -38,7 +38,14 @@ def test_dates_in_order_of_trust() -> None:
     assert (given.published.year, given.published_estimated, given.date_origin) == (2021, False, "marker")
     from_text = to_article(raw("On 1 May 2020 it began."))
     assert (from_text.published, from_text.published_estimated) == (datetime(2020, 5, 1, tzinfo=UTC), True)
-    fallback = to_article(raw("On May 1 it began."))
+    # a day without a year: the file time's year (the year before, as 1 May would come after it), marked so
+    yearless = to_article(raw("On May 1 it began."))
+    assert (yearless.published, yearless.published_estimated, yearless.date_origin) == (
+        datetime(2025, 5, 1, tzinfo=UTC),
+        True,
+        "text, year from file time",
+    )
+    fallback = to_article(raw("It began."))
     assert (fallback.published, fallback.date_origin) == (SEEN, "file time")
 
 

@@ -51,11 +51,23 @@ def test_a_section_label_first_line_is_not_taken_as_the_title() -> None:
 
 def test_an_undated_article_gets_an_estimated_date_from_the_file_time(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
-    path.write_text("A headline\n\nOn October 14 something happened.\n")
+    path.write_text("A headline\n\nSomething happened.\n")
     os.utime(path, (1_700_000_000, 1_700_000_000))
     article = read_all(tmp_path)["a.txt"][0]
     assert article.published == datetime.fromtimestamp(1_700_000_000, UTC)  # type: ignore[attr-defined]
     assert article.published_estimated and article.date_origin == "file time"  # type: ignore[attr-defined]
+
+
+def test_an_undated_article_with_a_day_in_its_text_is_dated_that_day_in_the_file_times_year(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("A headline\n\nOn October 14 something happened.\n")
+    os.utime(path, (1_700_000_000, 1_700_000_000))  # 14 November 2023
+    article = read_all(tmp_path)["a.txt"][0]
+    assert article.published == datetime(2023, 10, 14, tzinfo=UTC)  # type: ignore[attr-defined]
+    assert article.published_estimated  # type: ignore[attr-defined]
+    assert article.date_origin == "text, year from file time"  # type: ignore[attr-defined]
 
 
 def test_an_undated_article_takes_the_latest_full_date_in_its_text(tmp_path: Path) -> None:

@@ -127,4 +127,4 @@ def timeline(
             )
     out.print(f"[bold]{claim_id}[/] is {ledger.status}: {escape(ledger.reason)}")
     if any(r.get("date_estimated") for r in rows):
-        out.print("[dim]~ no date in the article: its file time[/]")
+        out.print("[dim]~ an estimated date: the article has no date of its own[/]")

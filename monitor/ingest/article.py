@@ -5,22 +5,29 @@ from __future__ import annotations
 import re
 
 from monitor.domain import Article, RawDocument
-from monitor.ingest.dates import as_utc, date_in_text
+from monitor.ingest.dates import YEAR_FROM_FILE_TIME, as_utc, estimate_date
 
 FILE_TIME = "file time"
 """The `date_origin` of an article dated by its file's modification time: nothing else dated it."""
 
 
+def year_is_guess(date_origin: str) -> bool:
+    """Whether an article's year is a guess from its file time (its date is the file time, or a day its
+    text gives without a year, in the file time's year)."""
+    return date_origin in (FILE_TIME, YEAR_FROM_FILE_TIME)
+
+
 def to_article(raw: RawDocument) -> Article:
-    """Build the Article. Date order: the document's own date, else the latest full date written in the
-    text (not after the file time), else the file time; the last two are marked as estimated."""
+    """Build the Article. Date order: the document's own date, else the latest past date its text gives
+    (`monitor.ingest.dates.estimate_date`: a full date, or a reporting day without a year, "On October
+    18, ..."), else the file time; the last two are marked as estimated, and `date_origin` says how."""
     if raw.published is not None:
         published, estimated, origin = as_utc(raw.published), False, raw.date_origin
     else:
         observed = as_utc(raw.observed)
-        from_text = date_in_text(f"{raw.title}\n{raw.text}", not_after=observed)
+        from_text = estimate_date(f"{raw.title}\n{raw.text}", observed)
         if from_text is not None:
-            published, estimated, origin = from_text, True, "text"
+            (published, origin), estimated = from_text, True
         else:
             published, estimated, origin = observed, True, FILE_TIME
     text = f"{raw.title}\n\n{raw.text}" if raw.text else raw.title

@@ -81,7 +81,8 @@ def _quote(statement: Statement) -> list[str]:
     who = entry.speaker or entry.via or "speaker not stated"
     if statement.source.casefold() not in who.casefold():
         who += f" ({statement.source})"
-    said = _day(statement.said_at) + (" (file time: no date in the text)" if statement.estimated else "")
+    note = entry.date_note
+    said = _day(statement.said_at) + (f" ({note})" if note else "")
     parts = [
         who,
         entry.article_outlet,
@@ -115,6 +116,7 @@ def statement_payload(statement: Statement) -> dict[str, Any]:
         "stance": statement.stance.value,
         "said_at": statement.said_at.isoformat(),
         "date_estimated": statement.estimated,
+        "date_note": entry.date_note,
         "sentence": entry.sentence,
         "speaker": entry.speaker,
         "via": entry.via,

@@ -39,7 +39,14 @@ from itertools import groupby
 
 from monitor.analysis.verdict import POLAR
 from monitor.domain import ClaimStatus, EventKind, Stance
-from monitor.ledger.statements import LedgerEntry, Resolve, Statement, link_statements, resolve_sources
+from monitor.ledger.statements import (
+    LedgerEntry,
+    Resolve,
+    Statement,
+    link_statements,
+    place_years,
+    resolve_sources,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +94,8 @@ class Ledger:
     """Statements whose source also said the opposite the same day: that day tells nothing about where
     the source stands, so they move nothing."""
     last_said: datetime | None = None
+    entries: tuple[LedgerEntry, ...] = ()
+    """The evidence it was replayed from, undated articles placed in their year (`place_years`)."""
 
     def sources_now(self, stance: Stance) -> int:
         """How many independent sources hold `stance` now (their latest statement)."""
@@ -98,7 +107,7 @@ _NEW = {Stance.CONFIRM: EventKind.CONFIRMATION, Stance.CONTRADICT: EventKind.CON
 
 def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> Ledger:
     """The claim's ledger from all its stored evidence (see the module docstring)."""
-    entries = list(entries)
+    entries = place_years(entries, resolve)
     polar = [e for e in entries if e.stance in POLAR and e.confidence >= policy.min_confidence]
     discussed = sorted(
         e.said_at
@@ -124,7 +133,7 @@ def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> 
                 conflicts.append(statement.id)  # both stances the same day: it moves nothing
                 continue
             before = positions.get(statement.source)
-            if statement.estimated and before is not None and not before.estimated:
+            if statement.undated and before is not None and not before.undated:
                 if before.stance is not statement.stance:
                     unplaced.append(statement.id)  # no date: it cannot move a dated position
                 continue
@@ -169,6 +178,7 @@ def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> 
         unplaced=frozenset(unplaced),
         conflicts=frozenset(conflicts),
         last_said=max([s.said_at for s in statements] + discussed[-1:], default=None),
+        entries=tuple(entries),
     )
 
 

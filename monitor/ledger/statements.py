@@ -15,8 +15,20 @@ paragraph, a reprint, or another outlet quoting it.
   ("unnamed outlet (story of 1 Nov 2024: "Title...")"), never by its file name. Such a label is its
   own identity: the resolver never sees it, so two unnamed stories are never merged with each other
   or with a named source.
-- **Date.** The day the sentence says the statement was made ("On October 17, Zelenskyy said ...").
-  Failing that, the article's date. A date estimated from the file time is kept, but marked.
+- **Date.** The day the sentence says the statement was made ("On October 17, Zelenskyy said ..."),
+  only a past reporting date, never a plan's ("will be sworn in on January 2"; see
+  `monitor.ingest.dates`), and never after the article. Failing that, the article's date. A date
+  estimated from the text or the file time is kept, but marked (`LedgerEntry.date_note`).
+- **Year of an undated article.** An article without a date of its own that gives days without a year
+  ("On October 18, ...") and no full date is dated by the ingest stage with the file time's year, a
+  guess (`YEAR_FROM_FILE_TIME`). `place_years` (run first, on the claim's sentences of every stance)
+  takes its year, in order, from its story (the earliest article of the story whose year is known,
+  `LedgerEntry.story_date`), else from the latest dated sentence one of its sentences repeats (same
+  source and stance, wordings overlapping), else from the latest dated sentence of a named speaker of
+  it with the same stance (the weaker repeat that linking uses, below). Its day and its sentences'
+  days take the year that puts them nearest that date, never later than the guess; they stay marked
+  as estimated, and `date_note` says where the year came from. With none of these, its sentences are
+  undated, as a file-time article's, and the guessed year is shown as such.
 - **Repeats.** A sentence is a repeat of an earlier one when both have the same source and stance
   and their wordings overlap. The overlap is content words shared, over the shorter sentence's count,
   and it must be at least REPEAT_OVERLAP.
@@ -34,15 +46,30 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from monitor.domain import Stance
-from monitor.ingest.dates import day_in_sentence
+from monitor.ingest.dates import YEAR_FROM_FILE_TIME, YEAR_FROM_TEXT, near_year, statement_day
 from monitor.ledger.identities import is_generic
 from monitor.ledger.unionfind import UnionFind
 
 REPEAT_OVERLAP = 0.6
+FROM_STORY, FROM_REPEATS, FROM_SPEAKER = (
+    "text, year from story",
+    "text, year from repeats",
+    "text, year from speaker",
+)
+"""The `date_origin` of an article `place_years` placed (the store writes it back to the article)."""
+PLACED = frozenset((FROM_STORY, FROM_REPEATS, FROM_SPEAKER))
+_NOTES = {
+    "text": "estimated from the text",
+    YEAR_FROM_TEXT: "estimated: day from the text, year from a full date in it",
+    YEAR_FROM_FILE_TIME: "estimated: day from the text, year from the file time",
+    FROM_STORY: "estimated: day from the text, year from its story",
+    FROM_REPEATS: "estimated: day from the text, year from the dated statements it repeats",
+    FROM_SPEAKER: "estimated: day from the text, year from its speakers' dated statements",
+}
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
     re.findall(
@@ -79,19 +106,46 @@ class LedgerEntry:
     url: str | None = None
     location: str = ""
     """Where the article was found (`source/key`), for articles without a link."""
+    date_origin: str = ""
+    """How the article's date was estimated from its text (its `date_origin`, "text" or
+    "text, year from ..."); empty when the article gave its date or `estimated` says file time."""
+    story_date: datetime | None = None
+    """The date of the earliest article of its story whose year is known (not a guess), if any."""
 
     @property
     def said_at(self) -> datetime:
-        return self._day or self.published
+        found = self._found
+        return found[0] if found else self.published
 
     @property
     def undated(self) -> bool:
-        """Nothing dates the statement but the file time."""
-        return self.estimated and self._day is None
+        """Nothing dates the statement but the file time (its day, or the year of its article's day)."""
+        return (self.estimated or self.year_unknown) and self._found is None
 
     @property
-    def _day(self) -> datetime | None:
-        return day_in_sentence(self.sentence, self.published, year_known=not self.estimated)
+    def year_unknown(self) -> bool:
+        """The article's date is a day from its text, in the file time's year."""
+        return self.date_origin == YEAR_FROM_FILE_TIME
+
+    @property
+    def date_estimated(self) -> bool:
+        """`said_at` is an estimate: the article's date is, and the sentence gives no full date."""
+        found = self._found
+        return (self.estimated or bool(self.date_origin)) and not (found and found[1])
+
+    @property
+    def date_note(self) -> str:
+        """How `said_at` was estimated, for people ("file time: no date in the text"); empty if it was not."""
+        if not self.date_estimated:
+            return ""
+        if self.estimated:
+            return "file time: no date in the text"
+        return _NOTES.get(self.date_origin, f"estimated ({self.date_origin})")
+
+    @property
+    def _found(self) -> tuple[datetime, bool] | None:
+        year_known = not (self.estimated or self.year_unknown)
+        return statement_day(self.sentence, self.published, year_known=year_known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +157,11 @@ class Statement:
     stance: Stance
     said_at: datetime
     estimated: bool
+    """`said_at` is an estimate (`LedgerEntry.date_estimated`): show it as one."""
     first: LedgerEntry
     repeats: tuple[LedgerEntry, ...]
+    undated: bool = False
+    """Nothing dates it but the file time: it cannot move a dated position (monitor.ledger.claim_ledger)."""
 
     @property
     def confidence(self) -> float:
@@ -193,12 +250,52 @@ def _link_group(source: str, stance: Stance, group: Sequence[LedgerEntry]) -> li
                 source=source,
                 stance=stance,
                 said_at=first.said_at,
-                estimated=first.undated,
+                estimated=first.date_estimated,
                 first=first,
                 repeats=tuple(members[1:]),
+                undated=first.undated,
             )
         )
     return statements
+
+
+def place_years(entries: Iterable[LedgerEntry], resolve: Resolve) -> list[LedgerEntry]:
+    """`entries` (of any stance), those of articles whose year is a guess from the file time placed in
+    the year of their story or of the dated sentences they repeat (see the module docstring)."""
+    entries = list(entries)
+    if not any(e.year_unknown for e in entries):
+        return entries
+    identity = resolve({source_name(e) for e in entries})
+    dated = [e for e in entries if not e.undated]
+    anchors: dict[int, tuple[int, datetime, str]] = {}  # article: (tier, date, why); lower tier wins
+    for entry in entries:
+        if not entry.year_unknown:
+            continue
+        if entry.story_date is not None:
+            anchors[entry.article_id] = (0, entry.story_date, FROM_STORY)
+            continue
+        words, source = _content(entry.sentence), identity[source_name(entry)]
+        for other in dated:
+            if other.stance is not entry.stance or identity[source_name(other)] != source:
+                continue
+            if _overlap(words, _content(other.sentence)) >= REPEAT_OVERLAP:
+                found = (1, other.said_at, FROM_REPEATS)
+            elif entry.speaker and other.speaker:
+                found = (2, other.said_at, FROM_SPEAKER)
+            else:
+                continue
+            known = anchors.get(entry.article_id)
+            if known is None or (found[0], -found[1].timestamp()) < (known[0], -known[1].timestamp()):
+                anchors[entry.article_id] = found  # the best tier, then the latest date
+    placed = []
+    for entry in entries:
+        anchor = anchors.get(entry.article_id) if entry.year_unknown else None
+        if anchor is None:
+            placed.append(entry)
+        else:
+            published = near_year(entry.published, anchor[1])
+            placed.append(replace(entry, published=published, date_origin=anchor[2]))
+    return placed
 
 
 def _order(entry: LedgerEntry) -> tuple[bool, datetime, str, int, str]:

@@ -139,6 +139,7 @@ def _statement_context(statement: Mapping[str, Any]) -> dict[str, Any]:
         "who": who,
         "said_at": utc(datetime.fromisoformat(said)) if isinstance(said, str) else None,
         "date_estimated": bool(s.get("date_estimated")),
+        "date_note": str(s.get("date_note") or ("estimated" if s.get("date_estimated") else "")),
         "link": _web_link(s.get("url")),
         "where": s.get("location") or f"article {s.get('article_id')}",
         "title": s.get("title") or "",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,8 +12,8 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.domain import Article, ClaimSpec, ClaimStatus, Evidence, Planned, Stance
-from monitor.ingest.article import FILE_TIME
-from monitor.ingest.dates import as_utc
+from monitor.ingest.article import FILE_TIME, year_is_guess
+from monitor.ingest.dates import YEAR_FROM_FILE_TIME, as_utc
 from monitor.ledger.alerts import AlertDraft
 from monitor.ledger.statements import LedgerEntry, unnamed_outlet
 from monitor.store.db import insert_missing, insert_new
@@ -188,6 +188,7 @@ def ledger_entries(session: Session, *, claim_id: str) -> list[LedgerEntry]:
     ).all()
     stories = {a.story_id for _, a in rows if a.story_id is not None}
     first: dict[int, ArticleRow] = {}
+    dated: dict[int, datetime] = {}  # each story's earliest date whose year is no guess
     if stories:
         for member in session.scalars(select(ArticleRow).where(ArticleRow.story_id.in_(stories))):
             assert member.story_id is not None
@@ -197,6 +198,10 @@ def ledger_entries(session: Session, *, claim_id: str) -> list[LedgerEntry]:
                 known.fingerprint,
             ):
                 first[member.story_id] = member
+            when = as_utc(member.published_at)
+            earliest = dated.get(member.story_id)
+            if not year_is_guess(member.date_origin) and (earliest is None or when < earliest):
+                dated[member.story_id] = when
     return [
         LedgerEntry(
             evidence_id=e.id,
@@ -216,9 +221,25 @@ def ledger_entries(session: Session, *, claim_id: str) -> list[LedgerEntry]:
             title=a.title,
             url=a.url,
             location=f"{a.source_name}/{a.source_key}",
+            date_origin=a.date_origin if a.published_estimated and a.date_origin != FILE_TIME else "",
+            story_date=dated.get(a.story_id) if a.story_id is not None else None,
         )
         for e, a in rows
     ]
+
+
+def place_articles(session: Session, *, dates: Mapping[int, tuple[datetime, str]]) -> None:
+    """Give articles whose year was a guess from the file time the date the ledger placed them at
+    (`monitor.ledger.statements.place_years`: the year of their story or of the statements they
+    repeat), with its `date_origin`; their evidence too. Articles no longer guessed are left alone."""
+    for article_id, (published, origin) in dates.items():
+        row = session.get(ArticleRow, article_id)
+        if row is None or row.date_origin != YEAR_FROM_FILE_TIME:
+            continue
+        row.published_at, row.date_origin = published, origin
+        session.execute(
+            update(EvidenceRow).where(EvidenceRow.article_id == article_id).values(published_at=published)
+        )
 
 
 def outlet_label(article: ArticleRow) -> str:
@@ -255,22 +276,23 @@ def add_event(session: Session, *, claim_id: str, key: str, kind: str, alerted: 
 
 
 def story_candidates(
-    session: Session, *, bands: Sequence[str], published: datetime, window: timedelta
+    session: Session, *, bands: Sequence[str], published: datetime, window: timedelta | None
 ) -> list[tuple[int, int, bytes]]:
-    """Stored articles sharing a band key and published within `window` of `published`: (article id,
-    story id, signature), first stored first."""
+    """Stored articles sharing a band key and published within `window` of `published` (at any time
+    when `window` is None: an article whose year is a guess), or whose own year is a guess from the file
+    time: (article id, story id, signature), first stored first."""
     if not bands:
         return []
     shares_a_band = select(StoryBandRow.article_id).where(StoryBandRow.band.in_(sorted(set(bands))))
     query = (
         select(ArticleRow.id, ArticleRow.story_id, StorySignatureRow.signature)
         .join(StorySignatureRow, StorySignatureRow.article_id == ArticleRow.id)
-        .where(
-            ArticleRow.id.in_(shares_a_band),
-            ArticleRow.published_at.between(published - window, published + window),
-        )
+        .where(ArticleRow.id.in_(shares_a_band))
         .order_by(ArticleRow.id)
     )
+    if window is not None:
+        near = ArticleRow.published_at.between(published - window, published + window)
+        query = query.where(or_(near, ArticleRow.date_origin.in_((FILE_TIME, YEAR_FROM_FILE_TIME))))
     return [(aid, story or aid, sig) for aid, story, sig in session.execute(query)]
 
 

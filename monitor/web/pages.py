@@ -90,9 +90,8 @@ def pages_router() -> APIRouter:
                     request, "error.html.j2", 404, title="No such claim", missing=claim_id, known=known
                 )
             claim, ledger = _claim(monitor, session, row)
-            entries = repo.ledger_entries(session, claim_id=claim_id)
             evidence = repo.evidence_for(session, claim_id=claim_id)
-        items = _evidence(evidence, entries, ledger)
+        items = _evidence(evidence, ledger.entries, ledger)
         filtered = [
             e
             for e in items
@@ -207,8 +206,9 @@ class EvidenceView:
     statement, not counted again), "weak" (below the ledger's min_confidence) or "" (discussion)."""
     outlet: str
     said_at: datetime
-    undated: bool
-    """Nothing dates the sentence but the file time."""
+    estimated: bool
+    """The day it was said is an estimate (the article has no date of its own; see `date_note`)."""
+    date_note: str
     title: str
     url: str | None
     location: str
@@ -246,7 +246,8 @@ def _evidence(
                 role=role,
                 outlet=entry.article_outlet if entry else row["outlet"] or "unnamed outlet",
                 said_at=entry.said_at if entry else published,
-                undated=entry.undated if entry else row["published_estimated"],
+                estimated=entry.date_estimated if entry else row["published_estimated"],
+                date_note=entry.date_note if entry else "",
                 title=row["article_title"],
                 url=row["url"],
                 location=row["source"],

@@ -63,7 +63,9 @@ class Position(Model):
     source: str = Field(description="The independent source (a speaker, or the outlet that published first).")
     stance: PolarStance
     since: Timestamp = Field(description="When the statement was first made.")
-    since_estimated: bool = Field(description="True when the article had no date (its file time).")
+    since_estimated: bool = Field(
+        description="True when the date is an estimate (the article had no date of its own)."
+    )
     sentence: str
     speaker: str | None
     outlet: str
