@@ -270,3 +270,21 @@ def test_unnamed_outlets_are_one_source_per_story_and_never_merged() -> None:
     assert sorted(ledger.positions) == sorted([first, second])
     assert first == 'unnamed outlet (story of 6 Oct 2024: "Dam opens to traffic")'
     assert unnamed_outlet(day(6), "x" * 80, found=True).startswith("unnamed outlet (story found 6 Oct 2024")
+
+
+def test_a_new_statement_beside_a_repeat_of_its_opposite_on_one_day_moves_nothing() -> None:
+    """Day 5: the harbour board denies the ferry sank. Day 6: one article quotes the denial again and,
+    from the same board, a line read as a confirmation. That day says both; NATO-style flip-flops
+    inside one article make no position change. A recap of the old denial would not count."""
+    denial = "The harbour board said there was no evidence the Marlow ferry had sunk."
+    said = [
+        entry(X, "Harbour Board", denial, day(5), article="wire-5"),
+        entry(X, "Harbour Board", denial.replace("said", "repeated"), day(6), article="tide-6"),
+        entry(C, "Harbour Board", "The harbour board confirmed divers had reached the Marlow ferry.", day(6),
+              article="tide-6"),
+    ]  # fmt: skip
+    ledger = replay(said, POLICY, plain)
+    assert not [e for e in ledger.events if e.kind is EventKind.POSITION_CHANGE]
+    assert ledger.positions["harbour board"].stance is X  # day 5's denial stands
+    (conflict,) = ledger.conflicts
+    assert next(s for s in ledger.statements if s.id == conflict).stance is C

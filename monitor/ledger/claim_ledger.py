@@ -13,7 +13,8 @@ stance of its latest statement:
 - a statement with no date (an article dated only by its file time) never moves a source's dated
   position: nobody can tell whether it came before or after;
 - a position change needs statements made on different days: when one source says both things on one
-  day (two sentences of one article by one narrator, a speaker quoted both ways), that day tells
+  day (two sentences of one article by one narrator, a speaker quoted both ways, a new statement
+  beside one that repeats its earlier opposite, recaps aside), that day tells
   nothing about where it stands: both statements are `conflicts`, they move nothing (a source with an
   earlier position keeps it) and no position change is made of them. Counting either side would let
   one confused article make a wrong "confirmed" or a wrong "refuted"; the timeline shows both.
@@ -124,12 +125,11 @@ def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> 
     status, reason = ClaimStatus.UNVERIFIED, "no evidence yet"
     days = sorted({s.said_at for s in statements} | set(discussed[:1]))
     by_day = {d: list(g) for d, g in groupby(statements, key=lambda s: s.said_at)}
+    said_on = _stances_by_day(statements)
     for day in days:
         changes: list[str] = []
-        todays = by_day.get(day, [])
-        held = _held_on_the_day(todays)
-        for statement in todays:
-            if held[statement.source] is None:
+        for statement in by_day.get(day, []):
+            if len(said_on[statement.source, day]) > 1:
                 conflicts.append(statement.id)  # both stances the same day: it moves nothing
                 continue
             before = positions.get(statement.source)
@@ -182,13 +182,16 @@ def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> 
     )
 
 
-def _held_on_the_day(statements: Sequence[Statement]) -> dict[str, Stance | None]:
-    """The stance each source takes on a day; None when it took both. Depends only on the set of
-    statements, never on their order."""
-    held: dict[str, Stance | None] = {}
-    for s in statements:
-        held[s.source] = s.stance if held.get(s.source, s.stance) is s.stance else None
-    return held
+def _stances_by_day(statements: Sequence[Statement]) -> dict[tuple[str, datetime], set[Stance]]:
+    """The stances each source took on each day: its statements first made that day, and its earlier
+    statements said again that day (a repeat that is not a recap: "Rutte said again there was no
+    evidence")."""
+    said: dict[tuple[str, datetime], set[Stance]] = {}
+    for statement in statements:
+        for entry in statement.entries:
+            if entry is statement.first or not entry.recap:
+                said.setdefault((statement.source, entry.said_at), set()).add(statement.stance)
+    return said
 
 
 def _replace_current(event: LedgerEvent) -> LedgerEvent:
