@@ -14,10 +14,10 @@ stance of its latest statement:
   position: nobody can tell whether it came before or after;
 - a position change needs statements made on different days: when one source says both things on one
   day (two sentences of one article by one narrator, a speaker quoted both ways, a new statement
-  beside one that repeats its earlier opposite, recaps aside), that day tells
-  nothing about where it stands: both statements are `conflicts`, they move nothing (a source with an
-  earlier position keeps it) and no position change is made of them. Counting either side would let
-  one confused article make a wrong "confirmed" or a wrong "refuted"; the timeline shows both.
+  beside one that repeats its earlier opposite, recaps aside), it holds the contradiction that day (a
+  wrong "confirmed" and a missed denial are the worst failures), unless the text says which came
+  later: a sentence opening with "Subsequently", "Later", "Since then", "Eventually" ... holds. The
+  other stance is a `conflicts` statement that moves nothing, and no position change is made of it.
 
 After each day with statements, the claim's status is worked out from the sources' positions
 (thresholds from the rules file's `ledger:` section, `Policy` here); the first rule that applies wins:
@@ -33,6 +33,7 @@ Evidence below `min_confidence` counts as discussion.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -92,8 +93,8 @@ class Ledger:
     """Statements with no date (file time) that disagree with their source's dated position: we cannot
     tell whether they came before or after it, so they move nothing."""
     conflicts: frozenset[str] = frozenset()
-    """Statements whose source also said the opposite the same day: that day tells nothing about where
-    the source stands, so they move nothing."""
+    """Statements whose source also said the opposite the same day and held that (see the module
+    docstring): one day makes no position change, so they move nothing."""
     last_said: datetime | None = None
     entries: tuple[LedgerEntry, ...] = ()
     """The evidence it was replayed from, undated articles placed in their year (`place_years`)."""
@@ -125,11 +126,11 @@ def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> 
     status, reason = ClaimStatus.UNVERIFIED, "no evidence yet"
     days = sorted({s.said_at for s in statements} | set(discussed[:1]))
     by_day = {d: list(g) for d, g in groupby(statements, key=lambda s: s.said_at)}
-    said_on = _stances_by_day(statements)
+    held = _held_by_day(statements)
     for day in days:
         changes: list[str] = []
         for statement in by_day.get(day, []):
-            if len(said_on[statement.source, day]) > 1:
+            if statement.stance is not held[statement.source, day]:
                 conflicts.append(statement.id)  # both stances the same day: it moves nothing
                 continue
             before = positions.get(statement.source)
@@ -182,16 +183,36 @@ def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> 
     )
 
 
-def _stances_by_day(statements: Sequence[Statement]) -> dict[tuple[str, datetime], set[Stance]]:
-    """The stances each source took on each day: its statements first made that day, and its earlier
-    statements said again that day (a repeat that is not a recap: "Rutte said again there was no
-    evidence")."""
+_LATER = re.compile(
+    r"^\W*(?:subsequently|later|afterwards?|since then|eventually|finally|by then|then|now)\b", re.IGNORECASE
+)
+"""A sentence that says it tells of something that came after what the article told before."""
+
+
+def _held_by_day(statements: Sequence[Statement]) -> dict[tuple[str, datetime], Stance]:
+    """The stance each source holds on each day it spoke: the one it took, or with both, the one a
+    sentence marked as later took ("Subsequently, the Pentagon confirmed ..."), else the contradiction.
+    Its statements that day count, and its earlier statements said again that day (not recaps).
+    Depends only on the set of statements, never on their order."""
     said: dict[tuple[str, datetime], set[Stance]] = {}
+    later: dict[tuple[str, datetime], set[Stance]] = {}
     for statement in statements:
         for entry in statement.entries:
             if entry is statement.first or not entry.recap:
-                said.setdefault((statement.source, entry.said_at), set()).add(statement.stance)
-    return said
+                key = (statement.source, entry.said_at)
+                said.setdefault(key, set()).add(statement.stance)
+                if _LATER.match(entry.sentence):
+                    later.setdefault(key, set()).add(statement.stance)
+    held = {}
+    for key, stances in said.items():
+        marked = later.get(key, set())
+        if len(stances) == 1:
+            held[key] = next(iter(stances))
+        elif len(marked) == 1:
+            held[key] = next(iter(marked))
+        else:
+            held[key] = Stance.CONTRADICT
+    return held
 
 
 def _replace_current(event: LedgerEvent) -> LedgerEvent:

@@ -24,8 +24,8 @@ def timeline(ledger: Ledger) -> list[dict[str, Any]]:
             row["why"] = f"no date: cannot move {statement.source}'s dated position"
         if statement.id in ledger.conflicts:
             row["why"] = (
-                f"{statement.source} also said the opposite the same day: not counted, one day "
-                "makes no position"
+                f"{statement.source} also said the opposite the same day, and that holds: one day "
+                "makes no change of position"
             )
         rows.append(((statement.said_at.isoformat(), 0, i), row))
     for i, event in enumerate(e for e in ledger.events if e.kind is EventKind.STATUS_CHANGE):
