@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import random
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,11 +120,19 @@ def test_the_seeds_timeline(feed: Feed) -> None:
         ("2024-10-28", "confirm", "position_change"),
     ]
     assert nato[1]["why"] == "NATO moved from contradict (17 Oct 2024) to confirm (28 Oct 2024)"
-    # the status: contested, then confirmed, each change with its reason
+    # the status, each change with its reason: the undated seeds 003 and 004 are placed in October 2024
+    # (14 and 18 October, from the days their texts give and the statements they repeat)
     statuses = [r for r in rows if r["type"] == "status"]
-    assert [r["status"] for r in statuses] == ["contested", "confirmed"]
-    assert "Andrii Kovalenko" in statuses[0]["why"]
-    assert "2 needed to confirm" in statuses[1]["why"]
+    assert [r["status"] for r in statuses] == ["reported", "confirmed", "contested", "confirmed"]
+    assert "Andrii Kovalenko" in statuses[2]["why"]
+    assert "2 needed to confirm" in statuses[3]["why"]
+    # no file name as a source, no 2026 date, no position change inside one day
+    assert not [r for r in statements if r["source"].endswith(".txt") or r["outlet"].endswith(".txt")]
+    assert all(r["date"].startswith("2024-10") for r in rows)
+    for change in (r for r in statements if r["event"] == "position_change"):
+        assert change["why"] is not None
+        before, after = re.findall(r"\((\d+ \w+ \d{4})\)", change["why"])
+        assert before != after, change["why"]
 
 
 def test_a_copy_under_another_name_and_a_reprint_with_a_new_headline_alert_nothing(feed: Feed) -> None:
@@ -161,7 +170,7 @@ def test_timeline_and_backtest_commands(tmp_path: Path) -> None:
     shutil.copytree(SEEDS, tmp_path / "seeds")
     monitor(tmp_path, "run", "--once")
     text = monitor(tmp_path, "timeline", CLAIM).stdout
-    assert "status unverified -> contested" in text and "status contested -> confirmed" in text
+    assert "status unverified -> reported" in text and "status contested -> confirmed" in text
     assert "repeated 1x, not counted again: Censor.NET 2024-10-28" in text
     data = json.loads(monitor(tmp_path, "timeline", CLAIM, "--json").stdout)
     assert data["status"] == "confirmed" and {r["type"] for r in data["rows"]} == {"statement", "status"}
@@ -181,7 +190,7 @@ def test_timeline_and_backtest_commands(tmp_path: Path) -> None:
     assert f"{CLAIM} is now confirmed (was contested)" in statuses
     assert not [a for a in candidate["alerts"] if "is now confirmed" in a["title"]]  # 30 sources needed
     later = json.loads(monitor(tmp_path, "backtest", "--since", "2024-10-20", "--json").stdout)
-    assert later["articles"] == 3  # 28 October and the two undated seeds (their file time)
+    assert later["articles"] == 1  # 28 October (the undated seeds are placed on 14 and 18 October)
     printed = monitor(tmp_path, "backtest").stdout
     assert "would have been sent" in printed and "nothing was sent" in printed
     assert (tmp_path / "data" / "monitor.db").read_bytes() == live  # the live database is only read

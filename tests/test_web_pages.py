@@ -103,7 +103,7 @@ def test_claims_page_shows_each_claim_with_status_sources_and_last_change(
     assert row.xpath(".//span[contains(@class, 'badge')]/text()") == ["confirmed"]
     confirming = sum(p.stance is Stance.CONFIRM for p in ledger.positions.values())
     contradicting = sum(p.stance is Stance.CONTRADICT for p in ledger.positions.values())
-    assert (confirming, contradicting) == (13, 2)  # as `monitor claims` says in the README
+    assert (confirming, contradicting) == (11, 3)  # as `monitor claims` says in the README
     assert text(row.xpath(".//td[contains(@class, 'sources')]")[0]) == f"{confirming} / {contradicting}"
     with demo.read_sessions() as session:
         (counts,) = repo.claims_overview(session)
@@ -116,10 +116,10 @@ def test_claim_page_shows_the_status_chart_evidence_and_timeline(client: TestCli
     doc = page(client, f"/claims/{CLAIM}")
     body = text(doc)
     assert "Why confirmed:" in body
-    assert "13 independent sources confirm" in body
+    assert "11 independent sources confirm" in body
     (chart,) = doc.xpath("//svg[@id='timeline-chart']")
     assert chart.get("data-statements") == str(len(ledger.statements))
-    assert (chart.get("data-confirming-sources"), chart.get("data-contradicting-sources")) == ("13", "2")
+    assert (chart.get("data-confirming-sources"), chart.get("data-contradicting-sources")) == ("11", "3")
     bars = chart.xpath(".//g[contains(@class, 'bar')]")
     assert sum(int(b.get("data-count")) for b in bars if b.get("data-stance") == "confirm") == sum(
         s.stance is Stance.CONFIRM for s in ledger.statements
@@ -132,10 +132,9 @@ def test_claim_page_shows_the_status_chart_evidence_and_timeline(client: TestCli
     assert [(m.get("data-date"), m.get("data-status")) for m in marks] == [
         (e.at.date().isoformat(), e.status.value) for e in changes
     ]
-    assert [m.get("data-status") for m in marks] == ["contested", "confirmed"]
+    assert [m.get("data-status") for m in marks] == ["reported", "confirmed", "contested", "confirmed"]
     assert "→ contested" in text(chart) and "→ confirmed" in text(chart)
-    first = bars[0].xpath("./title")[0].text
-    assert "Andrii Kovalenko (new)" in first or "Andrii Kovalenko (new)" in bars[1].xpath("./title")[0].text
+    assert any("Andrii Kovalenko (new)" in b.xpath("./title")[0].text for b in bars)
     evidence = doc.xpath("//table[@class='evidence']/tbody/tr")
     with demo.read_sessions() as session:
         stored = repo.evidence_for(session, claim_id=CLAIM)
@@ -145,7 +144,9 @@ def test_claim_page_shows_the_status_chart_evidence_and_timeline(client: TestCli
     timeline = doc.xpath("//ol[@class='timeline']/li")
     statuses = [li for li in timeline if "status-row" in li.get("class")]
     assert [text(li.xpath("./b")[0]) for li in statuses] == [
-        "status unverified → contested",
+        "status unverified → reported",
+        "status reported → confirmed",
+        "status confirmed → contested",
         "status contested → confirmed",
     ]
     assert any("NATO" in text(li) and "changed position" in text(li) for li in timeline)
@@ -339,11 +340,13 @@ def test_chromium_shows_the_claim_timeline_chart(
     assert sum(int(b.get("data-count")) for b in bars) == len(ledger.statements)
     assert {b.get("data-stance") for b in bars} == {"confirm", "contradict"}
     assert [m.get("data-status") for m in chart.xpath(".//g[@class='status-change']")] == [
+        "reported",
+        "confirmed",
         "contested",
         "confirmed",
     ]
     legend = {b.get("data-legend"): b.text for b in dom.xpath("//figcaption//b[@data-legend]")}
-    assert legend == {"confirming-sources": "13", "contradicting-sources": "2"}
+    assert legend == {"confirming-sources": "11", "contradicting-sources": "3"}
     assert "was not true" in text(dom)
 
     shot = SCREENSHOT if os.environ.get("MONITOR_UPDATE_SCREENSHOT") == "1" else tmp_path / "claim.png"
