@@ -10,7 +10,7 @@ set -eu
 monitor=${MONITOR_BIN:-monitor}
 
 # monitor's subcommands (tests/test_container_files.py keeps this list equal to the CLI's).
-subcommands=" alerts backtest check claims db eval evidence notify-test run serve timeline version "
+subcommands=" alerts backtest check claims db eval evidence explain notify-test run serve timeline version "
 
 if [ "$#" -gt 0 ] && [ "$1" = monitor ]; then
     shift  # `docker run IMAGE monitor claims` means `docker run IMAGE claims`

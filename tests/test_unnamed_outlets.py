@@ -67,7 +67,7 @@ def test_an_article_with_no_outlet_anywhere_never_shows_its_file_name_as_source(
     os.utime(path, (DROPPED.timestamp(), DROPPED.timestamp()))
     (entry,) = _store_folder(folder, tmp_path / "m.db")
     assert "017_9c2e4a1b77d0f3aa" not in entry.outlet + entry.article_outlet
-    assert entry.outlet == 'unnamed outlet (story found 14 Mar 2025: "Pellham quay back in business")'
+    assert entry.outlet == 'unnamed outlet ("Pellham quay back in business")'
     assert entry.location == "inbox/017_9c2e4a1b77d0f3aa.txt"  # where it was found, nothing more
     ledger = replay([entry], Policy(), SpeakerResolver().resolve)
     (row,) = [r for r in timeline(ledger) if r["type"] == "statement"]

@@ -165,11 +165,8 @@ def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> 
             status = new
         else:
             reason = why
-    current = {(s.source, s.id) for s in positions.values()}
-    events = [
-        e if e.statement is None or (e.source, e.statement.id) in current else _replace_current(e)
-        for e in events
-    ]
+    latest = {e.source: e.key for e in events if e.statement is not None}  # each source's last position
+    events = [e if e.statement is None or latest[e.source] == e.key else _replace_current(e) for e in events]
     return Ledger(
         statements=tuple(statements),
         events=tuple(events),

@@ -12,7 +12,7 @@ paragraph, a reprint, or another outlet quoting it.
   its sentence counts like an unattributed one, for the `via` or the outlet that carries it.
 - **Unnamed outlets.** A story whose outlet nothing names (no feed, front matter, `outlet:` option,
   "..., X reports" line or link) is still one publisher: the store labels it `unnamed_outlet(...)`
-  ("unnamed outlet (story of 1 Nov 2024: "Title...")"), never by its file name. Such a label is its
+  ('unnamed outlet ("Title...")'), never by its file name. Such a label is its
   own identity: the resolver never sees it, so two unnamed stories are never merged with each other
   or with a named source.
 - **Date.** The day the sentence says the statement was made ("On October 17, Zelenskyy said ..."),
@@ -180,15 +180,14 @@ UNNAMED_OUTLET = "unnamed outlet"
 _TITLE_CHARS = 48
 
 
-def unnamed_outlet(published: datetime, title: str, *, found: bool = False) -> str:
-    """The label of a story whose outlet is unknown: its first article's date and title, so that it
-    reads honestly and differs from other unnamed stories ("unnamed outlet (story of 1 Nov 2024:
-    "Troops seen near...")"); `found` says the date is only the file time ("story found 1 Nov 2024")."""
+def unnamed_outlet(title: str) -> str:
+    """The label of a story whose outlet is unknown: its first article's title, so that it reads
+    honestly and differs from other unnamed stories ('unnamed outlet ("Troops seen near...")'). No
+    date: an undated story's estimated date may still move, and its source must not."""
     short = " ".join(title.split())
     if len(short) > _TITLE_CHARS:
         short = short[: _TITLE_CHARS - 1].rstrip() + "\u2026"
-    when = f"{'found' if found else 'of'} {published.day} {published:%b %Y}"
-    return f'{UNNAMED_OUTLET} (story {when}: "{short}")' if short else f"{UNNAMED_OUTLET} (story {when})"
+    return f'{UNNAMED_OUTLET} ("{short}")' if short else f"{UNNAMED_OUTLET} (untitled)"
 
 
 def is_unnamed_outlet(name: str) -> bool:

@@ -245,15 +245,14 @@ def place_articles(session: Session, *, dates: Mapping[int, tuple[datetime, str]
 def outlet_label(article: ArticleRow) -> str:
     """Who published an article: its outlet (from the feed, the file's front matter, the source's
     `outlet:` option or the "..., X reports" line), else its link's host, else an unnamed outlet
-    labelled by the article's date and title (`monitor.ledger.statements.unnamed_outlet`). Never the
+    labelled by the article's title (`monitor.ledger.statements.unnamed_outlet`). Never the
     file name or source key: that is where the article was found (`location`), not who published it."""
     if article.outlet:
         return article.outlet
     host = urlsplit(article.url).hostname if article.url else None
     if host:
         return host.removeprefix("www.")
-    found = article.date_origin == FILE_TIME
-    return unnamed_outlet(as_utc(article.published_at), article.title, found=found)
+    return unnamed_outlet(article.title)
 
 
 def last_evidence(session: Session, *, claim_id: str) -> tuple[int, datetime] | None:
