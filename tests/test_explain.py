@@ -6,9 +6,7 @@ its stance, confidence, speaker, the day it was said and the cues. `explain` wri
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from monitor.analysis.stance import build_engine
 from monitor.domain import Article
 
 from .feedserver import FeedServer
+from .test_seeds_demo import monitor as run_monitor
 
 RULES = """\
 sources:
@@ -70,18 +69,8 @@ def setup(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def monitor(tmp_path: Path, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env |= {"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'monitor.db'}", "COLUMNS": "200"}
-    result = subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == code, result.stderr + result.stdout
-    return result
+    """The CLI in a subprocess, its database in `tmp_path` (test_seeds_demo's runner)."""
+    return run_monitor(tmp_path, *args, code=code, database=f"sqlite:///{tmp_path / 'monitor.db'}")
 
 
 def test_the_analysis_lists_claims_whose_entities_are_named_but_whose_topic_rules_drop_the_article() -> None:
