@@ -9,7 +9,7 @@ several sentences keeps its speaker.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from monitor.analysis.attribution import attribute_all
@@ -42,8 +42,8 @@ class Analyzer:
     def analyze(self, article: Article) -> Analysis:
         topics = tuple(t.name for t in self.topics if t.matches(article.text))
         named = [(claim, matcher) for claim, matcher in self.claims if matcher.mentions(article.text)]
-        relevant = [(c, m) for c, m in named if not c.topics or set(c.topics) & set(topics)]
-        dropped = tuple(c.id for c, _ in named if c.topics and not set(c.topics) & set(topics))
+        relevant = [(c, m) for c, m in named if topics_accept(c, topics)]
+        dropped = tuple(c.id for c, _ in named if not topics_accept(c, topics))
         if not relevant:
             return Analysis(topics, (), dropped)
         sentences = split_sentences(article.text)
@@ -54,6 +54,12 @@ class Analyzer:
             if evidence:
                 verdicts.append(article_verdict(claim.id, evidence))
         return Analysis(topics, tuple(verdicts), dropped)
+
+
+def topics_accept(claim: Claim, accepted: Collection[str]) -> bool:
+    """Whether the claim reads an article whose accepted topics are `accepted`: it has no topic rule,
+    or one of its topics is among them."""
+    return not claim.topics or not set(claim.topics).isdisjoint(accepted)
 
 
 def focus(matcher: ClaimMatcher, text: str) -> str:

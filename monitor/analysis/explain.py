@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from monitor.analysis.analyzer import Analyzer, claim_evidence
+from monitor.analysis.analyzer import Analyzer, claim_evidence, topics_accept
+from monitor.analysis.attribution import attribute_all
 from monitor.analysis.match import TopicDecision
 from monitor.analysis.sentences import split_sentences
 from monitor.analysis.verdict import article_verdict
 from monitor.domain import Article, ArticleVerdict, Evidence
-from monitor.ingest.article import FILE_TIME
+from monitor.ingest.article import year_is_guess
 from monitor.ingest.dates import day_in_sentence
 
 
@@ -74,16 +75,18 @@ def explain(analyzer: Analyzer, article: Article, claim_ids: Sequence[str] | Non
     if unknown:
         raise KeyError(unknown[0])
     decisions = {t.name: t.decide(article.text) for t in analyzer.topics}
+    accepted = [name for name, decision in decisions.items() if decision.accepted]
     sentences = split_sentences(article.text)
-    year_known = article.date_origin != FILE_TIME
+    speakers = attribute_all(sentences)
+    year_known = not year_is_guess(article.date_origin)  # as the ledger reads it
     out = []
     for claim, matcher in analyzer.claims:
         if claim_ids is not None and claim.id not in claim_ids:
             continue
         named = matcher.named_entities(article.text)
         topics = tuple(decisions[name] for name in claim.topics if name in decisions)
-        counted = bool(named) and (not claim.topics or any(d.accepted for d in topics))
-        evidence = claim_evidence(analyzer.engine, matcher, sentences) if named else []
+        counted = bool(named) and topics_accept(claim, accepted)
+        evidence = claim_evidence(analyzer.engine, matcher, sentences, speakers) if named else []
         said = tuple(
             SentenceExplanation(e, day_in_sentence(e.sentence.text, article.published, year_known=year_known))
             for e in evidence

@@ -11,10 +11,14 @@ FILE_TIME = "file time"
 """The `date_origin` of an article dated by its file's modification time: nothing else dated it."""
 
 
+GUESSED_YEAR = (FILE_TIME, YEAR_FROM_FILE_TIME)
+"""The `date_origin`s of an article whose year is a guess from its file time (its date is the file time,
+or a day its text gives without a year, in the file time's year)."""
+
+
 def year_is_guess(date_origin: str) -> bool:
-    """Whether an article's year is a guess from its file time (its date is the file time, or a day its
-    text gives without a year, in the file time's year)."""
-    return date_origin in (FILE_TIME, YEAR_FROM_FILE_TIME)
+    """Whether an article's year is a guess from its file time (`GUESSED_YEAR`)."""
+    return date_origin in GUESSED_YEAR
 
 
 def to_article(raw: RawDocument) -> Article:

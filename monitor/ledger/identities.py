@@ -97,7 +97,7 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Levenshtein
 
 from monitor.ledger.unionfind import UnionFind
 
@@ -203,6 +203,9 @@ _PLACE_WORDS = frozenset(
 _PLACE_LOOKUP = {**dict.fromkeys(_PLACE_WORDS, ""), **_DEMONYMS, **_COUNTRY_NAMES}
 _ROLES_OR_ANCHORS = _ROLES | _ANCHORS
 _NEVER_NAMES = _ANCHORS | _NOT_NAMES | _CONNECTORS
+_NOT_ORG_WORDS = _NEVER_NAMES | _NOT_ORGS | _GENERIC
+_BODY_ADDITIONS = _PLACE_WORDS | _BODY_EXTRAS
+"""What a body's full name may add to a shorter mention of it: places and `_BODY_EXTRAS`."""
 _DIGRAPHS = (
     ("shch", "6"), ("kh", "h"), ("zh", "3"), ("ch", "4"), ("sh", "5"), ("ts", "c"), ("tz", "c"),
     ("ph", "f"), ("gh", "g"), ("th", "t"), ("ck", "k"),
@@ -229,12 +232,8 @@ def _word(tok: str) -> str:
 
 
 def _within_one_edit(a: str, b: str) -> bool:
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return a == b
-    i = 0
-    while i < min(len(a), len(b)) and a[i] == b[i]:
-        i += 1
-    return a[i + 1 :] == b[i + 1 :] or a[i:] == b[i + 1 :] or a[i + 1 :] == b[i:]
+    """At most one letter added, dropped or changed (rapidfuzz's Levenshtein distance)."""
+    return Levenshtein.distance(a, b, score_cutoff=1) <= 1
 
 
 def _misspelt_place(tok: str) -> str | None:
@@ -469,7 +468,7 @@ def _org_word(tok: str) -> bool:
         and not _is_role(tok)
         and not _is_place(tok)
         and _misspelt_place(tok) is None
-        and word not in _NEVER_NAMES | _NOT_ORGS | _GENERIC
+        and word not in _NOT_ORG_WORDS
     )
 
 
@@ -622,7 +621,7 @@ def _link_roles_and_bodies(items: Mapping[str, _Mention], uf: UnionFind[str]) ->
             links.append((node, roots.pop()))
     bodies = {m.body_key for m in items.values() if m.body_key}
     for key in sorted(bodies, key=sorted):
-        roots = {uf.find(_body_node(o)) for o in bodies if key < o and o - key <= _PLACE_WORDS | _BODY_EXTRAS}
+        roots = {uf.find(_body_node(o)) for o in bodies if key < o and o - key <= _BODY_ADDITIONS}
         if len(roots) == 1:
             links.append((_body_node(key), roots.pop()))
     for a, b in links:

@@ -264,8 +264,8 @@ def place_years(entries: Iterable[LedgerEntry], resolve: Resolve) -> list[Ledger
     entries = list(entries)
     if not any(e.year_unknown for e in entries):
         return entries
-    identity = resolve({source_name(e) for e in entries})
-    dated = [e for e in entries if not e.undated]
+    identity = resolve_sources({source_name(e) for e in entries}, resolve)
+    dated = [(e, _content(e.sentence)) for e in entries if not e.undated]
     anchors: dict[int, tuple[int, datetime, str]] = {}  # article: (tier, date, why); lower tier wins
     for entry in entries:
         if not entry.year_unknown:
@@ -274,10 +274,10 @@ def place_years(entries: Iterable[LedgerEntry], resolve: Resolve) -> list[Ledger
             anchors[entry.article_id] = (0, entry.story_date, FROM_STORY)
             continue
         words, source = _content(entry.sentence), identity[source_name(entry)]
-        for other in dated:
+        for other, other_words in dated:
             if other.stance is not entry.stance or identity[source_name(other)] != source:
                 continue
-            if _overlap(words, _content(other.sentence)) >= REPEAT_OVERLAP:
+            if _overlap(words, other_words) >= REPEAT_OVERLAP:
                 found = (1, other.said_at, FROM_REPEATS)
             elif entry.speaker and other.speaker:
                 found = (2, other.said_at, FROM_SPEAKER)

@@ -12,7 +12,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.domain import Article, ClaimSpec, ClaimStatus, Evidence, Planned, Stance
-from monitor.ingest.article import FILE_TIME, year_is_guess
+from monitor.ingest.article import FILE_TIME, GUESSED_YEAR, year_is_guess
 from monitor.ingest.dates import YEAR_FROM_FILE_TIME, as_utc
 from monitor.ledger.alerts import AlertDraft
 from monitor.ledger.statements import LedgerEntry, unnamed_outlet
@@ -291,7 +291,7 @@ def story_candidates(
     )
     if window is not None:
         near = ArticleRow.published_at.between(published - window, published + window)
-        query = query.where(or_(near, ArticleRow.date_origin.in_((FILE_TIME, YEAR_FROM_FILE_TIME))))
+        query = query.where(or_(near, ArticleRow.date_origin.in_(GUESSED_YEAR)))
     return [(aid, story or aid, sig) for aid, story, sig in session.execute(query)]
 
 
