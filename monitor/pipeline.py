@@ -489,7 +489,8 @@ def store_document(
             session, article=article, fingerprint=digest, url_key=url_key, topics=analysis.topics
         )
         stats.new_articles += 1
-    _place_in_story(session, article, article_id)
+    if _place_in_story(session, article, article_id) or edited is not None:
+        app.tracker.forget()  # what the ledgers read of stored evidence changed: they replay from the store
     for verdict in analysis.verdicts:
         _record_verdict(session, article, article_id, verdict, stats)
     if analysis.dropped:
@@ -523,8 +524,10 @@ article whose year is a guess from its file time looks at any time: its date say
 story may date it (monitor.ledger.statements)."""
 
 
-def _place_in_story(session: Session, article: Article, article_id: int) -> None:
-    """Join the story of the first stored near-duplicate (a reprint or rewrite), else start one."""
+def _place_in_story(session: Session, article: Article, article_id: int) -> bool:
+    """Join the story of the first stored near-duplicate (a reprint or rewrite), else start one. True
+    when it joined a story and now comes first in it (published earlier): its outlet then speaks for
+    the story's unattributed sentences, in every claim's ledger."""
     signature = stories.signature(article.text.removeprefix(article.title))  # a new headline is no new story
     bands = stories.band_keys(signature)
     story_id = article_id
@@ -537,6 +540,7 @@ def _place_in_story(session: Session, article: Article, article_id: int) -> None
     repo.set_story(
         session, article_id=article_id, story_id=story_id, signature=signature.to_bytes(), bands=bands
     )
+    return story_id != article_id and repo.story_first(session, story_id=story_id) == article_id
 
 
 def _record_verdict(

@@ -54,7 +54,7 @@ def _store_folder(folder: Path, db: Path) -> list[LedgerEntry]:
                     session, article_id=article_id, article=article, items=[evidence], sentence_keys=["s0"]
                 )
     with unit_of_work(sessions) as session:
-        entries = repo.ledger_entries(session, claim_id=CLAIM.id)
+        entries = repo.ledger_entries(session, claim_id=CLAIM.id).entries
     engine.dispose()
     return entries
 

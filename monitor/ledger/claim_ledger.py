@@ -34,10 +34,11 @@ Evidence below `min_confidence` counts as discussion.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import groupby
+from itertools import chain
 
 from monitor.analysis.verdict import POLAR
 from monitor.domain import ClaimStatus, EventKind, Stance
@@ -45,9 +46,11 @@ from monitor.ledger.statements import (
     LedgerEntry,
     Resolve,
     Statement,
-    link_statements,
+    entry_order,
+    link_group,
     place_years,
     resolve_sources,
+    source_name,
 )
 
 
@@ -109,75 +112,358 @@ _NEW = {Stance.CONFIRM: EventKind.CONFIRMATION, Stance.CONTRADICT: EventKind.CON
 
 def replay(entries: Iterable[LedgerEntry], policy: Policy, resolve: Resolve) -> Ledger:
     """The claim's ledger from all its stored evidence (see the module docstring)."""
-    entries = place_years(entries, resolve)
-    polar = [e for e in entries if e.stance in POLAR and e.confidence >= policy.min_confidence]
-    discussed = sorted(
-        e.said_at
-        for e in entries
-        if e.stance is Stance.DISCUSS or (e.stance in POLAR and e.confidence < policy.min_confidence)
-    )
-    statements = link_statements(polar, resolve)
-    authorities = _authorities(policy, statements, resolve)
-    positions: dict[str, Statement] = {}
-    episodes: dict[str, int] = {}
-    events: list[LedgerEvent] = []
-    unplaced: list[str] = []
-    conflicts: list[str] = []
-    status, reason = ClaimStatus.UNVERIFIED, "no evidence yet"
-    days = sorted({s.said_at for s in statements} | set(discussed[:1]))
-    by_day = {d: list(g) for d, g in groupby(statements, key=lambda s: s.said_at)}
-    held = _held_by_day(statements)
-    for day in days:
-        changes: list[str] = []
-        for statement in by_day.get(day, []):
-            if statement.stance is not held[statement.source, day]:
-                conflicts.append(statement.id)  # both stances the same day: it moves nothing
+    state = LedgerState(policy, resolve)
+    state.add(entries)
+    return state.ledger()
+
+
+@dataclass(slots=True)
+class _Walk:
+    """The day walk's state after some days: each source's position and its count of positions so far,
+    the status, and how many events, unplaced and conflicting statements the walk had made."""
+
+    positions: dict[str, Statement] = field(default_factory=dict)
+    episodes: dict[str, int] = field(default_factory=dict)
+    status: ClaimStatus = ClaimStatus.UNVERIFIED
+    reason: str = "no evidence yet"
+    events: int = 0
+    status_changes: int = 0
+    unplaced: int = 0
+    conflicts: int = 0
+
+    def copy(self) -> _Walk:
+        return _Walk(
+            dict(self.positions),
+            dict(self.episodes),
+            self.status,
+            self.reason,
+            self.events,
+            self.status_changes,
+            self.unplaced,
+            self.conflicts,
+        )
+
+
+_Group = tuple[str, Stance]
+
+
+class LedgerState:
+    """A claim's ledger kept up to date as its evidence arrives: `add` takes new entries in, `ledger`
+    gives what `replay` of all the entries so far gives, whatever the order and grouping of the adds.
+
+    An add costs what the new evidence touches, not the claim's history: only the statements of the
+    (source, stance) groups the new entries join are linked again, only their sources' same-day stances
+    worked out again, and the day walk goes on from a checkpoint (the walk's state before each day)
+    taken at the earliest day whose statements or stances changed, so an article that arrives in order
+    walks its own day only, and one that arrives late walks from the day it tells of. Two cases take
+    everything again from the start, as a replay does: a new name that changes whom an earlier name
+    resolves to (an alias that joins two sources), and evidence of an article whose year is a guess
+    (`place_years` reads all the evidence to place it).
+    """
+
+    def __init__(self, policy: Policy, resolve: Resolve) -> None:
+        self.policy = policy
+        self.resolve = resolve
+        self._given: list[LedgerEntry] = []
+        self._placing = False
+        self._reset()
+
+    def _reset(self) -> None:
+        self._entries: list[LedgerEntry] = []
+        self._identity: dict[str, str] = {}
+        self._groups: dict[_Group, list[LedgerEntry]] = {}
+        self._linked: dict[_Group, list[Statement]] = {}
+        self._by_id: dict[str, Statement] = {}
+        self._by_day: dict[datetime, list[Statement]] = {}
+        self._held: dict[str, dict[datetime, Stance]] = {}
+        self._first_discussed: datetime | None = None
+        self._last_discussed: datetime | None = None
+        self._authorities: set[str] | None = None
+        self._authority_sources: frozenset[str] = frozenset()
+        self._days: list[datetime] = []
+        self._before: dict[datetime, _Walk] = {}
+        self._walk = _Walk()
+        self._events: list[LedgerEvent] = []
+        self._unplaced: list[str] = []
+        self._conflicts: list[str] = []
+        self._shown: list[LedgerEvent] = []
+        self._shown_valid = 0
+        """`_shown[:_shown_valid]` were made from the events as they are (current flags and swapped
+        statements aside, which `ledger` checks through `_latest` and `_refs`)."""
+        self._latest: dict[str, int] = {}
+        self._refs: dict[str, list[int]] = {}
+        self._swapped: set[str] = set()
+        self._statements: tuple[Statement, ...] | None = ()
+        self.remade_from = 0
+
+    @property
+    def size(self) -> int:
+        """How many entries it holds."""
+        return len(self._given)
+
+    @property
+    def placing(self) -> bool:
+        """Some of its evidence is of an article whose year is a guess (`place_years` runs)."""
+        return self._placing
+
+    def add(self, entries: Iterable[LedgerEntry]) -> None:
+        """Take new evidence in. `remade_from` is then the index of the first event of `ledger().events`
+        that this add made or made again: the events before it are as they were."""
+        new = list(entries)
+        self._given += new
+        if self._placing or any(e.year_unknown for e in new):
+            self._placing = True  # placing a year reads all the evidence: from the start every time
+            self._reset()
+            self._take(place_years(self._given, self.resolve))
+        else:
+            self._take(new)
+
+    def _take(self, new: list[LedgerEntry]) -> None:
+        self._entries += new
+        changed: set[datetime] = set()
+        polar = []
+        for e in new:
+            if e.stance in POLAR and e.confidence >= self.policy.min_confidence:
+                polar.append(e)
+            elif e.stance is Stance.DISCUSS or e.stance in POLAR:
+                first, last = self._first_discussed, self._last_discussed
+                if first is None or e.said_at < first:
+                    changed.add(e.said_at)
+                    self._first_discussed = e.said_at
+                if last is None or e.said_at > last:
+                    self._last_discussed = e.said_at
+        names = {source_name(e) for e in polar} - self._identity.keys()
+        if names:
+            identity = resolve_sources(self._identity.keys() | names, self.resolve)
+            if any(identity[name] != label for name, label in self._identity.items()):
+                self._reset()  # a new name joined sources that were apart: everything again
+                self._take(list(self._given) if not self._placing else place_years(self._given, self.resolve))
+                return
+            self._identity = identity
+        touched: set[_Group] = set()
+        for e in polar:
+            group = (self._identity[source_name(e)], e.stance)
+            self._groups.setdefault(group, []).append(e)
+            touched.add(group)
+        for group in touched:
+            changed |= self._link(group)
+        for source in {source for source, _ in touched}:
+            changed |= self._hold(source)
+        everything = self._authorities_changed()
+        self._walk_from(min(changed) if changed else None, everything=everything)
+
+    def _link(self, group: _Group) -> set[datetime]:
+        """Link the group's statements again; the days whose statements changed."""
+        self._statements = None
+        members = self._groups[group]
+        members.sort(key=entry_order)
+        old = {s.id: s for s in self._linked.get(group, ())}
+        new = link_group(group[0], group[1], members)
+        self._linked[group] = new
+        changed = set()
+        kept = set()
+        for n, statement in enumerate(new):
+            before = old.get(statement.id)
+            if before is not None and before.first is statement.first and before.repeats == statement.repeats:
+                new[n] = before  # the same statement: the walk and the events hold it already
+                kept.add(statement.id)
                 continue
-            before = positions.get(statement.source)
+            self._by_id[statement.id] = statement
+            if before is not None and _walked_as(before) == _walked_as(statement):
+                kept.add(statement.id)  # new repeats only: the same place in the walk
+                self._swapped.add(statement.id)
+                day = self._by_day[statement.said_at]
+                day[next(i for i, s in enumerate(day) if s.id == statement.id)] = statement
+        ids = {s.id for s in new}
+        for statement in old.values():
+            if statement.id not in kept:
+                changed.add(statement.said_at)
+                day = self._by_day[statement.said_at]
+                day.remove(next(s for s in day if s.id == statement.id))
+                if not day:
+                    del self._by_day[statement.said_at]
+                if statement.id not in ids:
+                    del self._by_id[statement.id]
+        for statement in new:
+            if statement.id not in kept:
+                changed.add(statement.said_at)
+                day = self._by_day.setdefault(statement.said_at, [])
+                insort(day, statement, key=_statement_order)
+        return changed
+
+    def _hold(self, source: str) -> set[datetime]:
+        """Work out again the stance the source holds on each day it spoke; the days that changed."""
+        statements = [s for stance in POLAR for s in self._linked.get((source, stance), ())]
+        new = {day: stance for (_, day), stance in _held_by_day(statements).items()}
+        old = self._held.get(source, {})
+        self._held[source] = new
+        return {day for day in old.keys() | new.keys() if old.get(day) is not new.get(day)}
+
+    def _authorities_changed(self) -> bool:
+        if not self.policy.authorities:
+            return False
+        sources = frozenset(source for source, _ in self._linked)
+        if sources == self._authority_sources and self._authorities is not None:
+            return False
+        self._authority_sources = sources
+        names = set(self.policy.authorities) | sources
+        identity = resolve_sources(names, self.resolve)
+        authorities = {identity[a] for a in self.policy.authorities}
+        changed = authorities != self._authorities
+        self._authorities = authorities
+        return changed
+
+    def _walk_from(self, start: datetime | None, *, everything: bool = False) -> None:
+        """Walk the days from `start` on again (`everything`: all days), from the walk's state before
+        that day."""
+        if start is None and not everything:
+            self.remade_from = len(self._events)
+            return
+        old_days = self._days
+        days = set(self._by_day)
+        if self._first_discussed is not None:
+            days.add(self._first_discussed)
+        self._days = sorted(days)
+        i = 0 if everything or start is None else bisect_left(old_days, start)
+        walk = self._before[old_days[i]] if i < len(old_days) else self._walk
+        for day in old_days[i:]:
+            del self._before[day]
+        for event in self._events[walk.events :]:
+            for statement in (event.statement, event.previous):
+                if statement is not None:
+                    self._refs[statement.id].pop()  # the latest reference is the one removed
+        del self._events[walk.events :]
+        self._shown_valid = min(self._shown_valid, walk.events)
+        del self._unplaced[walk.unplaced :]
+        del self._conflicts[walk.conflicts :]
+        self.remade_from = walk.events
+        first = 0 if everything or start is None else bisect_left(self._days, start)
+        for day in self._days[first:]:
+            self._before[day] = walk.copy()
+            self._walk_day(walk, day)
+        self._walk = walk
+
+    def _record(self, event: LedgerEvent) -> None:
+        for statement in (event.statement, event.previous):
+            if statement is not None:
+                self._refs.setdefault(statement.id, []).append(len(self._events))
+        self._events.append(event)
+
+    def _walk_day(self, walk: _Walk, day: datetime) -> None:
+        changes: list[str] = []
+        for statement in self._by_day.get(day, ()):
+            if statement.stance is not self._held[statement.source][day]:
+                self._conflicts.append(statement.id)  # both stances the same day: it moves nothing
+                continue
+            before = walk.positions.get(statement.source)
             if statement.undated and before is not None and not before.undated:
                 if before.stance is not statement.stance:
-                    unplaced.append(statement.id)  # no date: it cannot move a dated position
+                    self._unplaced.append(statement.id)  # no date: it cannot move a dated position
                 continue
-            positions[statement.source] = statement
+            walk.positions[statement.source] = statement
             if before is not None and before.stance is statement.stance:
                 continue  # the same position again
-            n = episodes[statement.source] = episodes.get(statement.source, -1) + 1
+            n = walk.episodes[statement.source] = walk.episodes.get(statement.source, -1) + 1
             key = f"position:{statement.source}:{n}:{statement.stance.value}"
             if before is None:
                 why = f"{statement.source} {_verb(statement.stance)} the claim ({_day(statement.said_at)})"
-                events.append(LedgerEvent(_NEW[statement.stance], day, key, why, statement.source, statement))
+                self._record(LedgerEvent(_NEW[statement.stance], day, key, why, statement.source, statement))
             else:
                 why = (
                     f"{statement.source} moved from {before.stance.value} ({_day(before.said_at)}) "
                     f"to {statement.stance.value} ({_day(statement.said_at)})"
                 )
-                events.append(
+                self._record(
                     LedgerEvent(EventKind.POSITION_CHANGE, day, key, why, statement.source, statement, before)
                 )
                 changes.append(why)
-        new, why = _status(positions, bool(discussed) and discussed[0] <= day, policy, authorities)
-        if new is not status:
+        discussed = self._first_discussed is not None and self._first_discussed <= day
+        new, why = _status(walk.positions, discussed, self.policy, self._authorities)
+        if new is not walk.status:
             reason = "; ".join([*changes, why])
-            key = f"status:{sum(e.kind is EventKind.STATUS_CHANGE for e in events)}:{new.value}"
-            events.append(
-                LedgerEvent(EventKind.STATUS_CHANGE, day, key, reason, old_status=status, status=new)
+            key = f"status:{walk.status_changes}:{new.value}"
+            self._events.append(
+                LedgerEvent(EventKind.STATUS_CHANGE, day, key, reason, old_status=walk.status, status=new)
             )
-            status = new
+            walk.status, walk.reason, walk.status_changes = new, reason, walk.status_changes + 1
         else:
-            reason = why
-    latest = {e.source: e.key for e in events if e.statement is not None}  # each source's last position
-    events = [e if e.statement is None or latest[e.source] == e.key else _replace_current(e) for e in events]
-    return Ledger(
-        statements=tuple(statements),
-        events=tuple(events),
-        status=status,
-        reason=reason,
-        positions=positions,
-        unplaced=frozenset(unplaced),
-        conflicts=frozenset(conflicts),
-        last_said=max([s.said_at for s in statements] + discussed[-1:], default=None),
-        entries=tuple(entries),
-    )
+            walk.reason = why
+        walk.events, walk.unplaced, walk.conflicts = (
+            len(self._events),
+            len(self._unplaced),
+            len(self._conflicts),
+        )
+
+    def ledger(self) -> Ledger:
+        """The ledger of every entry added so far, as `replay` of them all gives it."""
+        by_id, events, shown = self._by_id, self._events, self._shown
+        latest: dict[str, int] = {}
+        for i, event in enumerate(events):
+            if event.source is not None and event.statement is not None:
+                latest[event.source] = i
+        redo = set(range(self._shown_valid, len(events)))
+        for source, i in latest.items():
+            if self._latest.get(source) != i:
+                redo.add(i)
+                if source in self._latest and self._latest[source] < len(events):
+                    redo.add(self._latest[source])
+        for source, i in self._latest.items():
+            if source not in latest and i < len(events):
+                redo.add(i)
+        for statement_id in self._swapped:
+            redo.update(self._refs.get(statement_id, ()))
+        self._latest, self._swapped = latest, set()
+        del shown[len(events) :]
+        for i in sorted(redo):
+            event = events[i]
+            statement = by_id[event.statement.id] if event.statement is not None else None
+            previous = by_id[event.previous.id] if event.previous is not None else None
+            current = statement is None or latest[str(event.source)] == i
+            fresh = LedgerEvent(
+                event.kind,
+                event.at,
+                event.key,
+                event.reason,
+                event.source,
+                statement,
+                previous,
+                event.old_status,
+                event.status,
+                current,
+            )
+            if i < len(shown):
+                shown[i] = fresh
+            else:
+                shown.append(fresh)
+        self._shown_valid = len(events)
+        if self._statements is None:
+            self._statements = tuple(chain.from_iterable(self._by_day[day] for day in sorted(self._by_day)))
+        statements = self._statements
+        walk = self._walk
+        last = [statements[-1].said_at] if statements else []
+        if self._last_discussed is not None:
+            last.append(self._last_discussed)
+        return Ledger(
+            statements=statements,
+            events=tuple(shown),
+            status=walk.status,
+            reason=walk.reason,
+            positions={source: by_id[p.id] for source, p in walk.positions.items()},
+            unplaced=frozenset(self._unplaced),
+            conflicts=frozenset(self._conflicts),
+            last_said=max(last, default=None),
+            entries=tuple(self._entries),
+        )
+
+
+def _statement_order(statement: Statement) -> tuple[datetime, bool, tuple[bool, datetime, str, int, str]]:
+    """The order `link_statements` gives statements in (within one day: the walk's order)."""
+    return (statement.said_at, statement.estimated, entry_order(statement.first))
+
+
+def _walked_as(statement: Statement) -> tuple[object, ...]:
+    """What of a statement the day walk reads (its repeats only count for the day's stances, `_hold`)."""
+    return (statement.id, statement.undated, _statement_order(statement))
 
 
 _LATER = re.compile(
@@ -210,31 +496,6 @@ def _held_by_day(statements: Sequence[Statement]) -> dict[tuple[str, datetime], 
         else:
             held[key] = Stance.CONTRADICT
     return held
-
-
-def _replace_current(event: LedgerEvent) -> LedgerEvent:
-    """A position event whose source has since said something else is history: not current."""
-    return LedgerEvent(
-        event.kind,
-        event.at,
-        event.key,
-        event.reason,
-        event.source,
-        event.statement,
-        event.previous,
-        event.old_status,
-        event.status,
-        current=False,
-    )
-
-
-def _authorities(policy: Policy, statements: Sequence[Statement], resolve: Resolve) -> set[str] | None:
-    """The identities of the configured authorities; None when every source counts as one."""
-    if not policy.authorities:
-        return None
-    names = set(policy.authorities) | {s.source for s in statements}
-    identity = resolve_sources(names, resolve)
-    return {identity[a] for a in policy.authorities}
 
 
 def _status(

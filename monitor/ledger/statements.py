@@ -46,7 +46,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from monitor.domain import Stance
@@ -142,10 +142,19 @@ class LedgerEntry:
             return "file time: no date in the text"
         return _NOTES.get(self.date_origin, f"estimated ({self.date_origin})")
 
+    _day: tuple[tuple[datetime, bool] | None] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """`_found`, worked out once (the ledger sorts and walks by it)."""
+
     @property
     def _found(self) -> tuple[datetime, bool] | None:
-        year_known = not (self.estimated or self.year_unknown)
-        return statement_day(self.sentence, self.published, year_known=year_known)
+        if self._day is None:
+            year_known = not (self.estimated or self.year_unknown)
+            found = statement_day(self.sentence, self.published, year_known=year_known)
+            object.__setattr__(self, "_day", (found,))
+        assert self._day is not None
+        return self._day[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,18 +223,18 @@ def resolve_sources(names: Iterable[str], resolve: Resolve) -> dict[str, str]:
 
 def link_statements(entries: Iterable[LedgerEntry], resolve: Resolve) -> list[Statement]:
     """Group polar entries into statements (see the module docstring), ordered by when they were said."""
-    entries = sorted(entries, key=_order)
+    entries = sorted(entries, key=entry_order)
     identity = resolve_sources({source_name(e) for e in entries}, resolve)
     groups: dict[tuple[str, Stance], list[LedgerEntry]] = {}
     for entry in entries:
         groups.setdefault((identity[source_name(entry)], entry.stance), []).append(entry)
     statements = []
     for (source, stance), group in groups.items():
-        statements += _link_group(source, stance, group)
-    return sorted(statements, key=lambda s: (s.said_at, s.estimated, _order(s.first)))
+        statements += link_group(source, stance, group)
+    return sorted(statements, key=lambda s: (s.said_at, s.estimated, entry_order(s.first)))
 
 
-def _link_group(source: str, stance: Stance, group: Sequence[LedgerEntry]) -> list[Statement]:
+def link_group(source: str, stance: Stance, group: Sequence[LedgerEntry]) -> list[Statement]:
     """Union entries of one source and stance whose wordings overlap; undated ones join the earliest."""
     sets: UnionFind[int] = UnionFind()
     for i, j in _overlapping([_content(e.sentence) for e in group]):
@@ -241,7 +250,7 @@ def _link_group(source: str, stance: Stance, group: Sequence[LedgerEntry]) -> li
         clusters.setdefault(sets.find(i), []).append(entry)
     statements = []
     for members in clusters.values():
-        members.sort(key=_order)
+        members.sort(key=entry_order)
         first = members[0]
         statements.append(
             Statement(
@@ -297,7 +306,7 @@ def place_years(entries: Iterable[LedgerEntry], resolve: Resolve) -> list[Ledger
     return placed
 
 
-def _order(entry: LedgerEntry) -> tuple[bool, datetime, str, int, str]:
+def entry_order(entry: LedgerEntry) -> tuple[bool, datetime, str, int, str]:
     """Dated before undated, then by day said, then a fixed order within a day (article, position)."""
     return (entry.undated, entry.said_at, entry.article_key, entry.start, entry.sentence)
 

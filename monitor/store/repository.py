@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -179,19 +179,46 @@ def set_verdict(
     )
 
 
-def ledger_entries(session: Session, *, claim_id: str) -> list[LedgerEntry]:
-    """Every evidence sentence of the claim with what the ledger needs of its article and story."""
+@dataclass(frozen=True, slots=True)
+class LedgerRows:
+    """Evidence of a claim as the ledger reads it, with what the store knows of it."""
+
+    entries: list[LedgerEntry]
+    story_first: dict[int, int]
+    """Each story of these entries: its first article, whose outlet is the source of their
+    unattributed sentences (a later article that becomes the story's first changes that)."""
+
+
+_ARTICLE_FACTS = (
+    ArticleRow.id,
+    ArticleRow.fingerprint,
+    ArticleRow.title,
+    ArticleRow.url,
+    ArticleRow.outlet,
+    ArticleRow.published_at,
+    ArticleRow.published_estimated,
+    ArticleRow.date_origin,
+    ArticleRow.source_name,
+    ArticleRow.source_key,
+    ArticleRow.story_id,
+)
+"""What the ledger reads of an article: everything but its text."""
+
+
+def ledger_entries(session: Session, *, claim_id: str, after: int = 0) -> LedgerRows:
+    """The claim's evidence sentences stored after evidence id `after` (all by default), in id order,
+    with what the ledger needs of their articles and stories; article text is never loaded."""
     rows = session.execute(
-        select(EvidenceRow, ArticleRow)
+        select(EvidenceRow, *_ARTICLE_FACTS)
         .join(ArticleRow, ArticleRow.id == EvidenceRow.article_id)
-        .where(EvidenceRow.claim_id == claim_id)
+        .where(EvidenceRow.claim_id == claim_id, EvidenceRow.id > after)
+        .order_by(EvidenceRow.id)
     ).all()
-    stories = {a.story_id for _, a in rows if a.story_id is not None}
-    first: dict[int, ArticleRow] = {}
+    stories = {r.story_id for r in rows if r.story_id is not None}
+    first: dict[int, Any] = {}
     dated: dict[int, datetime] = {}  # each story's earliest date whose year is no guess
     if stories:
-        for member in session.scalars(select(ArticleRow).where(ArticleRow.story_id.in_(stories))):
-            assert member.story_id is not None
+        for member in session.execute(select(*_ARTICLE_FACTS).where(ArticleRow.story_id.in_(stories))):
             known = first.get(member.story_id)
             if known is None or (member.published_at, member.fingerprint) < (
                 known.published_at,
@@ -202,30 +229,52 @@ def ledger_entries(session: Session, *, claim_id: str) -> list[LedgerEntry]:
             earliest = dated.get(member.story_id)
             if not year_is_guess(member.date_origin) and (earliest is None or when < earliest):
                 dated[member.story_id] = when
-    return [
+    entries = [
         LedgerEntry(
-            evidence_id=e.id,
-            article_id=a.id,
-            article_key=a.fingerprint,
-            stance=Stance(e.stance),
-            confidence=e.confidence,
-            sentence=e.sentence,
-            start=e.start,
-            speaker=e.speaker,
-            via=e.via,
-            outlet=outlet_label(first.get(a.story_id or -1, a)),
-            article_outlet=outlet_label(a),
-            published=as_utc(a.published_at),
-            estimated=a.date_origin == FILE_TIME,
-            recap=e.recap,
-            title=a.title,
-            url=a.url,
-            location=f"{a.source_name}/{a.source_key}",
-            date_origin=a.date_origin if a.published_estimated and a.date_origin != FILE_TIME else "",
-            story_date=dated.get(a.story_id) if a.story_id is not None else None,
+            evidence_id=r.EvidenceRow.id,
+            article_id=r.id,
+            article_key=r.fingerprint,
+            stance=Stance(r.EvidenceRow.stance),
+            confidence=r.EvidenceRow.confidence,
+            sentence=r.EvidenceRow.sentence,
+            start=r.EvidenceRow.start,
+            speaker=r.EvidenceRow.speaker,
+            via=r.EvidenceRow.via,
+            outlet=outlet_label(first.get(r.story_id or -1, r)),
+            article_outlet=outlet_label(r),
+            published=as_utc(r.published_at),
+            estimated=r.date_origin == FILE_TIME,
+            recap=r.EvidenceRow.recap,
+            title=r.title,
+            url=r.url,
+            location=f"{r.source_name}/{r.source_key}",
+            date_origin=r.date_origin if r.published_estimated and r.date_origin != FILE_TIME else "",
+            story_date=dated.get(r.story_id) if r.story_id is not None else None,
         )
-        for e, a in rows
+        for r in rows
     ]
+    return LedgerRows(entries, {story: member.id for story, member in first.items()})
+
+
+def story_first(session: Session, *, story_id: int) -> int | None:
+    """The story's first article (earliest published, then by fingerprint), as `ledger_entries` reads it."""
+    return session.scalar(
+        select(ArticleRow.id)
+        .where(ArticleRow.story_id == story_id)
+        .order_by(ArticleRow.published_at, ArticleRow.fingerprint)
+        .limit(1)
+    )
+
+
+def evidence_stamp(session: Session, *, claim_id: str) -> tuple[int, int, int]:
+    """(count, greatest id, sum of ids) of the claim's evidence: it changes whenever evidence is added
+    or removed, so a ledger kept in memory can tell whether it still holds all of it (an index scan)."""
+    count, top, total = session.execute(
+        select(func.count(EvidenceRow.id), func.max(EvidenceRow.id), func.sum(EvidenceRow.id)).where(
+            EvidenceRow.claim_id == claim_id
+        )
+    ).one()
+    return int(count), int(top or 0), int(total or 0)
 
 
 def place_articles(session: Session, *, dates: Mapping[int, tuple[datetime, str]]) -> None:
@@ -242,7 +291,16 @@ def place_articles(session: Session, *, dates: Mapping[int, tuple[datetime, str]
         )
 
 
-def outlet_label(article: ArticleRow) -> str:
+class _Published(Protocol):
+    @property
+    def outlet(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+
+
+def outlet_label(article: _Published) -> str:
     """Who published an article: its outlet (from the feed, the file's front matter, the source's
     `outlet:` option or the "..., X reports" line), else its link's host, else an unnamed outlet
     labelled by the article's title (`monitor.ledger.statements.unnamed_outlet`). Never the
@@ -266,8 +324,15 @@ def last_evidence(session: Session, *, claim_id: str) -> tuple[int, datetime] | 
     return None if row is None else (row[0], as_utc(row[1]))
 
 
-def handled_events(session: Session, *, claim_id: str) -> set[str]:
-    return set(session.scalars(select(LedgerEventRow.key).where(LedgerEventRow.claim_id == claim_id)))
+def handled_events(session: Session, *, claim_id: str, keys: Iterable[str] | None = None) -> set[str]:
+    """The keys of the claim's events already handled; only among `keys` when given."""
+    query = select(LedgerEventRow.key).where(LedgerEventRow.claim_id == claim_id)
+    if keys is None:
+        return set(session.scalars(query))
+    wanted, found = sorted(set(keys)), set()
+    for i in range(0, len(wanted), 500):  # bound the IN list
+        found |= set(session.scalars(query.where(LedgerEventRow.key.in_(wanted[i : i + 500]))))
+    return found
 
 
 def add_event(session: Session, *, claim_id: str, key: str, kind: str, alerted: bool) -> None:
