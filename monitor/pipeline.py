@@ -346,7 +346,7 @@ def _store_batch(
     item that failed alone once more: a concurrent worker may have stored the same article between
     the check and the insert, which the database refused; the retry sees it stored). False if any
     item failed."""
-    prepared = [w for w in work if _prepare(app, source, w, stats)]
+    prepared = _prepare(app, source, work, stats)
     stored = (
         _store_prepared(app, source_id, source, prepared, stats, report, attempts=2) if prepared else True
     )
@@ -388,29 +388,60 @@ def _store_prepared(
     return True
 
 
-def _prepare(app: App, source: str, work: _Work, stats: PassStats) -> bool:
-    """Read the item's documents as articles and analyse those that are not already stored. False
-    (counted as failed, tried again on the next poll) when the analysis crashed."""
-    try:
-        with app.read_sessions() as session:
-            edited = work.previous_article
-            for document in work.documents:
-                work.prepared.append(prepare_document(app, session, document, edited=edited))
-                edited = None
-    except Exception:
-        stats.failed += 1
-        log.exception("source=%s item=%s failed during analysis; will retry", source, work.item.key)
-        return False
-    return True
+def _prepare(app: App, source: str, work: list[_Work], stats: PassStats) -> list[_Work]:
+    """Read the items' documents as articles, look up which are already stored (a read), then analyse
+    the others all at once (`App.analyze_many`: on the analysis worker processes). Returns the items
+    that are ready to store, in order; one whose reading or analysis crashed is counted as failed and
+    left out (tried again on the next poll)."""
+    documents: list[tuple[int, RawDocument, Article, str, str | None, bool]] = []
+    broken: set[int] = set()
+    with app.read_sessions() as session:
+        for i, w in enumerate(work):
+            try:
+                edited = w.previous_article
+                for document in w.documents:
+                    article, digest, url_key, duplicate = _identify(session, document, edited=edited)
+                    documents.append((i, document, article, digest, url_key, duplicate))
+                    edited = None
+            except Exception:
+                broken.add(i)
+                log.exception("source=%s item=%s failed during analysis; will retry", source, w.item.key)
+    to_analyze = [d[2] for d in documents if not d[5] and d[0] not in broken]
+    results = iter(app.analyze_many(to_analyze))
+    for i, document, article, digest, url_key, duplicate in documents:
+        if i in broken:
+            continue
+        result = None if duplicate else next(results)
+        if isinstance(result, BaseException):
+            broken.add(i)
+            log.error(
+                "source=%s item=%s failed during analysis; will retry",
+                source,
+                work[i].item.key,
+                exc_info=result,
+            )
+            continue
+        work[i].prepared.append(Prepared(document, article, digest, url_key, result))
+    stats.failed += len(broken)
+    return [w for i, w in enumerate(work) if i not in broken]
+
+
+def _identify(
+    session: Session, document: RawDocument, *, edited: int | None
+) -> tuple[Article, str, str | None, bool]:
+    """The document as an article, its dedupe keys, and whether a stored article has its text or
+    link (never for an edit)."""
+    article = to_article(document)
+    digest = fingerprint(article)
+    url_key = url_identity(article.url) if article.url else None
+    duplicate = edited is None and repo.find_article(session, fingerprint=digest, url_key=url_key) is not None
+    return article, digest, url_key, duplicate
 
 
 def prepare_document(app: App, session: Session, document: RawDocument, *, edited: int | None) -> Prepared:
     """The document as an article with its dedupe keys, analysed unless a stored article has its text
     or link (`session` only reads)."""
-    article = to_article(document)
-    digest = fingerprint(article)
-    url_key = url_identity(article.url) if article.url else None
-    duplicate = edited is None and repo.find_article(session, fingerprint=digest, url_key=url_key) is not None
+    article, digest, url_key, duplicate = _identify(session, document, edited=edited)
     analysis = None if duplicate else app.analyzer.analyze(article)
     return Prepared(document, article, digest, url_key, analysis)
 
