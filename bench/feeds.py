@@ -68,6 +68,8 @@ def r2e_setup(r2e: str, folder: Path, urls: list[str]) -> list[str]:
     config, data = folder / "r2e.cfg", folder / "r2e.json"
     prefix = [r2e, "-c", str(config), "-d", str(data)]
     subprocess.run([*prefix, "new", "bench@example.invalid"], check=True, capture_output=True)
+    text = config.read_text()
+    config.write_text(text.replace("\nverbose = info", "\nverbose = error"))  # a line per feed otherwise
     with config.open("a") as f:
         for i, url in enumerate(urls):
             f.write(f"\n[feed.feed-{i:04d}]\nurl = {url}\n")
@@ -81,12 +83,10 @@ def measured(label: str, step: str, command: list[str], env: dict[str, str] | No
     match = re.search(r"pass done: (.*)", run.stdout)
     if match:
         done = match.group(1)
-        counts = re.search(r"(\d+) fetched, (\d+) not modified", done)
+        fetched = re.search(r"(\d+) fetched, (\d+) not modified", done)
         new = re.search(r"(\d+) new article\(s\)", done)
-        note = (
-            f"{counts.group(1) if counts else '?'} fetched, {counts.group(2) if counts else '?'} not modified, "
-            f"{new.group(1) if new else '?'} new articles"
-        )
+        fetch = f"{fetched.group(1)} fetched, {fetched.group(2)} not modified" if fetched else "?"
+        note = f"{fetch}, {new.group(1) if new else '?'} new articles"
     if run.returncode != 0:
         note = f"exit status {run.returncode}; " + note
     return {

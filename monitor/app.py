@@ -10,18 +10,18 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.analysis.analyzer import Analyzer
 from monitor.analysis.pool import AnalysisPool, Result, default_workers
-from monitor.analysis.stance import build_engine
+from monitor.analysis.stance import ENGINES, build_engine
 from monitor.config.rules import Rules, load_rules
 from monitor.config.settings import Settings
 from monitor.domain import Article
 from monitor.ingest.fetch import Fetcher, FetchLimits
-from monitor.notify.console import register_console
 from monitor.notify.dispatch import Dispatcher, DispatchStats
 from monitor.notify.render import Renderer
 from monitor.notify.targets import Routed, resolve_routes
@@ -89,7 +89,13 @@ class App:
         """Analyse `articles` on the analysis worker processes (or in this process when there is one
         worker): one Analysis per article, in order, or the exception that its analysis raised."""
         if self._pool is None:
-            self._pool = AnalysisPool(self.rules, self.analysis_workers, lambda: self.analyzer)
+            kind = ENGINES.get(self.rules.stance_kind)
+            self._pool = AnalysisPool(
+                partial(make_analyzer, self.rules),
+                self.analysis_workers,
+                local=lambda: self.analyzer,
+                engine_module=kind.build.__module__ if kind is not None else None,
+            )
         return self._pool.analyze_many(articles)
 
     @property
@@ -184,7 +190,6 @@ def build_app(settings: Settings, *, migrate: bool = True) -> App:
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
-    register_console()
     routing = make_routing(rules, settings)
     sessions = sessionmaker(engine, expire_on_commit=False)
     app = App(settings, rules, engine, sessions, routing, make_fetcher(rules))

@@ -5,6 +5,7 @@ the next pass, once, with its alerts once."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -14,12 +15,12 @@ from typing import Any
 from sqlalchemy import select
 
 from monitor.analysis.pool import default_workers
+from monitor.analysis.stance import ENGINES
 from monitor.app import App, build_app
 from monitor.config.settings import Settings
 from monitor.pipeline import run_pass
 from monitor.store.models import AlertRow, ArticleClaimRow, ArticleRow, DeliveryRow, EvidenceRow
 
-from . import crash_engine
 from .conftest import ROOT
 
 
@@ -94,8 +95,8 @@ def test_a_dead_worker_fails_its_article_which_the_next_pass_stores_once(workdir
     flag = workdir / "crash"
     flag.touch()
     stance = f"kind: crash-test\n  crash_while: {flag}"
+    importlib.import_module("tests.crash_engine")  # registers it here; the workers import it again
     app = app_for(workdir, rules_for(workdir, stance, 2), "crash.db")
-    assert crash_engine.CrashingEngine  # registered in this process (and, by import, in the workers)
     try:
         first = run_pass(app)
         assert first.failed == 1 and first.new_articles == 4
@@ -116,6 +117,7 @@ def test_a_dead_worker_fails_its_article_which_the_next_pass_stores_once(workdir
         assert third.alerts == 0 and third.dispatch.sent == 0 and third.failed == 0
     finally:
         app.close()
+        del ENGINES["crash-test"]
 
 
 def test_processes_are_the_default_for_the_rules_engine_only() -> None:

@@ -32,13 +32,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import forkserver
-from typing import TYPE_CHECKING
 
 from monitor.analysis.analyzer import Analysis, Analyzer
 from monitor.domain import Article
-
-if TYPE_CHECKING:
-    from monitor.config.rules import Rules
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +64,15 @@ _ANALYZER: Analyzer | None = None
 """The worker process's Analyzer, built by `_start_worker`."""
 
 
-def _start_worker(rules: Rules, engine_module: str | None) -> None:
-    """A worker's initializer: build its Analyzer. An engine registered outside the package (a
-    plugin's `@register`) is registered in this new process by importing its module again."""
+def _start_worker(build: Callable[[], Analyzer], engine_module: str | None) -> None:
+    """A worker's initializer: build its Analyzer (`build` is pickled: a module-level function with
+    its arguments, such as `functools.partial(monitor.app.make_analyzer, rules)`). The stance engine's
+    module is imported first: an engine registered outside the package (a plugin's `@register`) is
+    then registered in this new process too."""
     global _ANALYZER
-    from monitor.analysis.stance import ENGINES
-    from monitor.app import make_analyzer
-
-    if rules.stance_kind not in ENGINES and engine_module:
+    if engine_module:
         importlib.import_module(engine_module)
-    _ANALYZER = make_analyzer(rules)
+    _ANALYZER = build()
 
 
 def _analyze_chunk(articles: list[Article]) -> list[Analysis]:
@@ -89,14 +84,21 @@ class AnalysisPool:
     """`analyze_many` over `workers` processes (built on first use, so a pass with nothing new starts
     none); thread-safe. `close` shuts the processes down."""
 
-    def __init__(self, rules: Rules, workers: int, local: Callable[[], Analyzer]) -> None:
-        from monitor.analysis.stance import ENGINES
-
-        kind = ENGINES.get(rules.stance_kind)
-        self._engine_module = kind.build.__module__ if kind is not None else None
-        self.rules = rules
+    def __init__(
+        self,
+        build: Callable[[], Analyzer],
+        workers: int,
+        *,
+        local: Callable[[], Analyzer],
+        engine_module: str | None = None,
+    ) -> None:
+        """`build`: how a worker process builds its Analyzer (picklable); `local`: the calling
+        process's Analyzer, for `workers` = 1; `engine_module`: the module that registers the stance
+        engine (see `_start_worker`)."""
+        self.build = build
         self.workers = workers
         self._local = local
+        self._engine_module = engine_module
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -160,12 +162,12 @@ class AnalysisPool:
                 executor = None
             if executor is None:
                 context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["monitor.analysis.pool", "monitor.app"])
+                context.set_forkserver_preload(["monitor.analysis.pool", "monitor.app"])  # imported once
                 executor = ProcessPoolExecutor(
                     max_workers=self.workers,
                     mp_context=context,
                     initializer=_start_worker,
-                    initargs=(self.rules, self._engine_module),
+                    initargs=(self.build, self._engine_module),
                 )
                 self._executor = executor
             return executor

@@ -296,14 +296,22 @@ def story_candidates(
 
 
 def set_story(
-    session: Session, *, article_id: int, story_id: int, signature: bytes, bands: Sequence[str]
+    session: Session,
+    *,
+    article_id: int,
+    story_id: int,
+    signature: bytes,
+    bands: Sequence[str],
+    replace: bool = True,
 ) -> None:
-    """Set the article's story and replace its signature and bands. The rows go in as Core
+    """Set the article's story and store its signature and bands (replacing those it had unless
+    `replace` is False). The rows go in as Core
     statements (one executemany for the bands), not as ORM objects: an article has dozens of bands,
     and flushing them one object at a time was a fifth of a first pass (issue 19)."""
     session.get_one(ArticleRow, article_id).story_id = story_id
-    session.execute(delete(StorySignatureRow).where(StorySignatureRow.article_id == article_id))
-    session.execute(delete(StoryBandRow).where(StoryBandRow.article_id == article_id))
+    if replace:  # `replace=False`: a new article, which has none yet
+        session.execute(delete(StorySignatureRow).where(StorySignatureRow.article_id == article_id))
+        session.execute(delete(StoryBandRow).where(StoryBandRow.article_id == article_id))
     session.execute(insert(StorySignatureRow), [{"article_id": article_id, "signature": signature}])
     rows = [{"band": b, "article_id": article_id} for b in sorted(set(bands))]
     if rows:
