@@ -153,26 +153,35 @@ def run_cycle(
         )
     leased = {lease.name: lease for lease in claimed}
     quiet: list[_Outcome] = []
+    # Each lease is renewed from the claim until its outcome is written: at the end of its poll, or,
+    # for a quiet poll, with the others at the end of the cycle.
+    holds = {lease.source_id: contextlib.ExitStack() for lease in claimed}
 
     def one(options: SourceOptions) -> None:
         lease = leased.get(options.name)
         if lease is None:
             stats = _not_leased(app, options)
         else:
+            deferred = len(quiet)
             stats = poll_leased(app, options, lease, report=report, should_stop=should_stop, quiet=quiet)
+            if not any(o.source_id == lease.source_id for o in quiet[deferred:]):
+                holds[lease.source_id].close()  # released with its outcome
         with lock:
             total.add(stats)
 
     workers = min(app.rules.polling.workers, max(len(sources), 1))
-    with contextlib.ExitStack() as held:
+    try:
         for lease in claimed:
-            held.enter_context(app.leases.hold(lease.source_id))
+            holds[lease.source_id].enter_context(app.leases.hold(lease.source_id))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
+            for future in [pool.submit(one, options) for options in sources]:
+                future.result()
+    finally:
         try:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
-                for future in [pool.submit(one, options) for options in sources]:
-                    future.result()
-        finally:
             _record_outcomes(app, quiet)
+        finally:
+            for hold in holds.values():
+                hold.close()
     return total
 
 

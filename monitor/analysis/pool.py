@@ -27,6 +27,8 @@ import importlib
 import logging
 import math
 import multiprocessing
+import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -64,15 +66,19 @@ _ANALYZER: Analyzer | None = None
 """The worker process's Analyzer, built by `_start_worker`."""
 
 
-def _start_worker(build: Callable[[], Analyzer], engine_module: str | None) -> None:
+def _start_worker(build: Callable[[], Analyzer], engine_module: str | None, threads: int) -> None:
     """A worker's initializer: build its Analyzer (`build` is pickled: a module-level function with
-    its arguments, such as `functools.partial(monitor.app.make_analyzer, rules)`). The stance engine's
+    its arguments, such as `functools.partial(monitor.app.make_analyzer, rules)`). An engine that
+    loaded torch runs it on `threads` threads (the CPUs over the workers). The stance engine's
     module is imported first: an engine registered outside the package (a plugin's `@register`) is
     then registered in this new process too."""
     global _ANALYZER
     if engine_module:
         importlib.import_module(engine_module)
     _ANALYZER = build()
+    torch = sys.modules.get("torch")  # an engine with a model: its share of the cores, not all of them
+    if torch is not None:
+        torch.set_num_threads(threads)
 
 
 def _analyze_chunk(articles: list[Article]) -> list[Analysis]:
@@ -167,7 +173,7 @@ class AnalysisPool:
                     max_workers=self.workers,
                     mp_context=context,
                     initializer=_start_worker,
-                    initargs=(self.build, self._engine_module),
+                    initargs=(self.build, self._engine_module, max(1, (os.cpu_count() or 1) // self.workers)),
                 )
                 self._executor = executor
             return executor
