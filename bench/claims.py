@@ -336,7 +336,9 @@ CLAIMS = (
 )  # fmt: skip
 
 
-def rules_yaml(sources: str, *, engine: str, workers: int = 8, per_host: int = 2) -> str:
+def rules_yaml(
+    sources: str, *, engine: str, workers: int = 8, per_host: int = 2, analysis_workers: int | None = None
+) -> str:
     """A rules file with `sources` (YAML list items, already indented), the topics and the 20 claims.
     No alert routes: MONITOR_NOTIFY_URLS (Settings.notify_urls) receives every alert when set."""
 
@@ -360,7 +362,10 @@ def rules_yaml(sources: str, *, engine: str, workers: int = 8, per_host: int = 2
         lines.append(f"    keywords: {terms(c.keywords)}")
         if c.topics:
             lines.append(f"    topics: {terms(c.topics)}")
-    lines += [f"stance:\n  kind: {engine}", f"polling:\n  workers: {workers}\n  per_host: {per_host}", ""]
+    polling = f"polling:\n  workers: {workers}\n  per_host: {per_host}"
+    if analysis_workers is not None:
+        polling += f"\n  analysis_workers: {analysis_workers}"
+    lines += [f"stance:\n  kind: {engine}", polling, ""]
     return "\n".join(lines)
 
 

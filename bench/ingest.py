@@ -1,7 +1,8 @@
 """End-to-end ingest benchmark: articles/s through the real pipeline, from a folder and from local feeds.
 
     python3 bench/ingest.py [--sources folder,feeds] [--engines semantic,rules] [--articles 2000]
-                            [--feeds 100] [--workers 16] [--formats txt,md,json,html] [--seed 1]
+                            [--feeds 100] [--workers 16] [--analysis-workers N] [--formats txt,md,json,html]
+                            [--seed 1]
                             [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
                             [--copies 200] [--drops 7] [--profile DIR] [--json]
 
@@ -186,8 +187,12 @@ def measure(
     if source == "seeds":
         rules.write_text(seed_rules(tmp / "seeds", engine))
     else:
-        polling = {"workers": args.workers, "per_host": args.workers} if source == "feeds" else {}
-        rules.write_text(claims.rules_yaml(sources, engine=engine, **polling))
+        polling: dict[str, Any] = (
+            {"workers": args.workers, "per_host": args.workers} if source == "feeds" else {}
+        )
+        rules.write_text(
+            claims.rules_yaml(sources, engine=engine, analysis_workers=args.analysis_workers, **polling)
+        )
     profile = Path(args.profile).resolve() / f"{name}.prof" if args.profile else None
     with harness.scratch_database(args.database_url, tmp, name) as url:
         spec = {"rules": str(rules), "database_url": url, "notify": [hook.url], "profile": str(profile or "")}
@@ -356,6 +361,9 @@ def main() -> None:
     )
     parser.add_argument("--feeds", type=int, default=100, help="feeds the articles are spread over")
     parser.add_argument("--workers", type=int, default=16, help="polling workers for the feeds")
+    parser.add_argument(
+        "--analysis-workers", type=int, help="polling.analysis_workers (default: the engine's default)"
+    )
     parser.add_argument("--copies", type=int, default=200, help="for --sources seeds: copies of each seed")
     parser.add_argument("--drops", type=int, default=0, help="drop-to-alert measurements per engine (max 20)")
     parser.add_argument("--profile", help="write a cProfile dump per row into this folder and summarise it")

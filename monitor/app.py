@@ -7,17 +7,21 @@ stance engine, which may load a model, only when an article is first analyzed).
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.analysis.analyzer import Analyzer
-from monitor.analysis.stance import build_engine
+from monitor.analysis.pool import AnalysisPool, Result, default_workers
+from monitor.analysis.stance import ENGINES, build_engine
 from monitor.config.rules import Rules, load_rules
 from monitor.config.settings import Settings
+from monitor.domain import Article
 from monitor.ingest.fetch import Fetcher, FetchLimits
-from monitor.notify.console import register_console
 from monitor.notify.dispatch import Dispatcher, DispatchStats
 from monitor.notify.render import Renderer
 from monitor.notify.targets import Routed, resolve_routes
@@ -40,6 +44,7 @@ class App:
     """This process's name in source leases (several `monitor run` may share a PostgreSQL database)."""
     _leases: leases.LeaseKeeper | None = None
     _analyzer: Analyzer | None = None
+    _pool: AnalysisPool | None = None
     _tracker: Tracker | None = None
     _renderer: Renderer | None = None
     _reader: Engine | None = None
@@ -75,6 +80,25 @@ class App:
         return self._analyzer
 
     @property
+    def analysis_workers(self) -> int:
+        """Processes that analyse articles (`polling.analysis_workers`, else `default_workers`)."""
+        configured = self.rules.polling.analysis_workers
+        return configured or default_workers(self.rules.stance_kind, os.cpu_count())
+
+    def analyze_many(self, articles: Sequence[Article]) -> list[Result]:
+        """Analyse `articles` on the analysis worker processes (or in this process when there is one
+        worker): one Analysis per article, in order, or the exception that its analysis raised."""
+        if self._pool is None:
+            kind = ENGINES.get(self.rules.stance_kind)
+            self._pool = AnalysisPool(
+                partial(make_analyzer, self.rules),
+                self.analysis_workers,
+                local=lambda: self.analyzer,
+                engine_module=kind.build.__module__ if kind is not None else None,
+            )
+        return self._pool.analyze_many(articles)
+
+    @property
     def read_sessions(self) -> sessionmaker[Session]:
         """Sessions for readers that must never write nor wait for a writer (the web API): a second,
         read-only engine on the same database (an in-memory SQLite database has only the one)."""
@@ -99,6 +123,9 @@ class App:
         analyzer = make_analyzer(rules)
         old_fetcher, self.fetcher = self.fetcher, make_fetcher(rules)
         self.rules, self.routing, self._analyzer = rules, routing, analyzer
+        old_pool, self._pool = self._pool, None  # the next batch starts processes with the new rules
+        if old_pool is not None:
+            old_pool.close()
         self._tracker = None
         self._renderer = None
         if self._leases is not None:
@@ -129,6 +156,9 @@ class App:
         return dispatcher.run(retry=retry)
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         if self._leases is not None:
             self._leases.close()
         self.fetcher.close()
@@ -160,7 +190,6 @@ def build_app(settings: Settings, *, migrate: bool = True) -> App:
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
-    register_console()
     routing = make_routing(rules, settings)
     sessions = sessionmaker(engine, expire_on_commit=False)
     app = App(settings, rules, engine, sessions, routing, make_fetcher(rules))

@@ -12,13 +12,14 @@ released, after every poll.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -37,7 +38,7 @@ from monitor.notify.targets import plan_alert
 from monitor.store import leases
 from monitor.store import repository as repo
 from monitor.store.db import unit_of_work
-from monitor.store.models import utcnow
+from monitor.store.models import SourceRow, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -131,20 +132,70 @@ def run_cycle(
     should_stop: StopCheck = lambda: False,
     only_due: bool = True,
 ) -> PassStats:
-    """Poll `sources` on up to `polling.workers` threads (per-host limits apply inside the fetcher)."""
+    """Poll `sources` on up to `polling.workers` threads (per-host limits apply inside the fetcher).
+
+    The sources are leased in one transaction (their leases renewed until their polls end), and the
+    outcomes of the polls that stored nothing (a 304, a feed with nothing new) are written together in
+    one transaction at the end: a pass over feeds that did not change costs two write transactions, not
+    two per source. Were the process to die before that, those sources are only polled again."""
     total = PassStats()
     lock = threading.Lock()
+    names = [options.name for options in sources]
+    with unit_of_work(app.sessions) as session:
+        claimed = leases.claim(
+            session,
+            owner=app.worker,
+            names=names,
+            now=utcnow(),
+            ttl=app.rules.polling.lease,
+            limit=len(names),
+            only_due=only_due,
+        )
+    leased = {lease.name: lease for lease in claimed}
+    quiet: list[_Outcome] = []
+    # Each lease is renewed from the claim until its outcome is written: at the end of its poll, or,
+    # for a quiet poll, with the others at the end of the cycle.
+    holds = {lease.source_id: contextlib.ExitStack() for lease in claimed}
 
     def one(options: SourceOptions) -> None:
-        stats = poll_source(app, options, report=report, should_stop=should_stop, only_due=only_due)
+        lease = leased.get(options.name)
+        if lease is None:
+            stats = _not_leased(app, options)
+        else:
+            deferred = len(quiet)
+            stats = poll_leased(app, options, lease, report=report, should_stop=should_stop, quiet=quiet)
+            if not any(o.source_id == lease.source_id for o in quiet[deferred:]):
+                holds[lease.source_id].close()  # released with its outcome
         with lock:
             total.add(stats)
 
     workers = min(app.rules.polling.workers, max(len(sources), 1))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
-        for future in [pool.submit(one, options) for options in sources]:
-            future.result()
+    try:
+        for lease in claimed:
+            holds[lease.source_id].enter_context(app.leases.hold(lease.source_id))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
+            for future in [pool.submit(one, options) for options in sources]:
+                future.result()
+    finally:
+        try:
+            _record_outcomes(app, quiet)
+        finally:
+            for hold in holds.values():
+                hold.close()
     return total
+
+
+def _not_leased(app: App, options: SourceOptions) -> PassStats:
+    """A source this worker could not lease: held by another worker, or not due."""
+    with app.read_sessions() as session:
+        other = leases.holder(session, name=options.name, now=utcnow())
+    stats = PassStats()
+    if other is not None:
+        log.info("source=%s is being polled by worker %s; skipped", options.name, other)
+        stats.busy += 1
+    else:
+        stats.skipped += 1
+    return stats
 
 
 def poll_source(
@@ -201,9 +252,11 @@ def poll_leased(
     *,
     report: Reporter | None = None,
     should_stop: StopCheck = lambda: False,
+    quiet: list[_Outcome] | None = None,
 ) -> PassStats:
     """Poll a source this worker has leased, keeping the lease renewed meanwhile; the lease is released
-    with the poll's outcome."""
+    with the poll's outcome (appended to `quiet` instead, when given, if the poll succeeded without
+    storing anything: the caller writes those together)."""
     stats = PassStats(polled=1)
     started = time.monotonic()
     state: SourceState | None = None
@@ -233,8 +286,7 @@ def poll_leased(
             log.exception("source=%s poll crashed", options.name)
             error = f"unexpected error: {exc!r}"
         stats.source_errors += error is not None
-        _after_poll(
-            app,
+        outcome = _Outcome(
             options,
             lease.source_id,
             ok=error is None,
@@ -243,6 +295,11 @@ def poll_leased(
             retry_after=retry_after,
             seconds=time.monotonic() - started,
         )
+        stored = stats.new_articles + stats.updated + stats.duplicates + stats.failed + stats.alerts
+        if quiet is not None and outcome.ok and not stored:
+            quiet.append(outcome)  # list.append is atomic: the polling threads share `quiet`
+        else:
+            _record_outcomes(app, [outcome])
     return stats
 
 
@@ -346,7 +403,7 @@ def _store_batch(
     item that failed alone once more: a concurrent worker may have stored the same article between
     the check and the insert, which the database refused; the retry sees it stored). False if any
     item failed."""
-    prepared = [w for w in work if _prepare(app, source, w, stats)]
+    prepared = _prepare(app, source, work, stats)
     stored = (
         _store_prepared(app, source_id, source, prepared, stats, report, attempts=2) if prepared else True
     )
@@ -388,29 +445,60 @@ def _store_prepared(
     return True
 
 
-def _prepare(app: App, source: str, work: _Work, stats: PassStats) -> bool:
-    """Read the item's documents as articles and analyse those that are not already stored. False
-    (counted as failed, tried again on the next poll) when the analysis crashed."""
-    try:
-        with app.read_sessions() as session:
-            edited = work.previous_article
-            for document in work.documents:
-                work.prepared.append(prepare_document(app, session, document, edited=edited))
-                edited = None
-    except Exception:
-        stats.failed += 1
-        log.exception("source=%s item=%s failed during analysis; will retry", source, work.item.key)
-        return False
-    return True
+def _prepare(app: App, source: str, work: list[_Work], stats: PassStats) -> list[_Work]:
+    """Read the items' documents as articles, look up which are already stored (a read), then analyse
+    the others all at once (`App.analyze_many`: on the analysis worker processes). Returns the items
+    that are ready to store, in order; one whose reading or analysis crashed is counted as failed and
+    left out (tried again on the next poll)."""
+    documents: list[tuple[int, RawDocument, Article, str, str | None, bool]] = []
+    broken: set[int] = set()
+    with app.read_sessions() as session:
+        for i, w in enumerate(work):
+            try:
+                edited = w.previous_article
+                for document in w.documents:
+                    article, digest, url_key, duplicate = _identify(session, document, edited=edited)
+                    documents.append((i, document, article, digest, url_key, duplicate))
+                    edited = None
+            except Exception:
+                broken.add(i)
+                log.exception("source=%s item=%s failed during analysis; will retry", source, w.item.key)
+    to_analyze = [d[2] for d in documents if not d[5] and d[0] not in broken]
+    results = iter(app.analyze_many(to_analyze))
+    for i, document, article, digest, url_key, duplicate in documents:
+        if i in broken:
+            continue
+        result = None if duplicate else next(results)
+        if isinstance(result, BaseException):
+            broken.add(i)
+            log.error(
+                "source=%s item=%s failed during analysis; will retry",
+                source,
+                work[i].item.key,
+                exc_info=result,
+            )
+            continue
+        work[i].prepared.append(Prepared(document, article, digest, url_key, result))
+    stats.failed += len(broken)
+    return [w for i, w in enumerate(work) if i not in broken]
+
+
+def _identify(
+    session: Session, document: RawDocument, *, edited: int | None
+) -> tuple[Article, str, str | None, bool]:
+    """The document as an article, its dedupe keys, and whether a stored article has its text or
+    link (never for an edit)."""
+    article = to_article(document)
+    digest = fingerprint(article)
+    url_key = url_identity(article.url) if article.url else None
+    duplicate = edited is None and repo.find_article(session, fingerprint=digest, url_key=url_key) is not None
+    return article, digest, url_key, duplicate
 
 
 def prepare_document(app: App, session: Session, document: RawDocument, *, edited: int | None) -> Prepared:
     """The document as an article with its dedupe keys, analysed unless a stored article has its text
     or link (`session` only reads)."""
-    article = to_article(document)
-    digest = fingerprint(article)
-    url_key = url_identity(article.url) if article.url else None
-    duplicate = edited is None and repo.find_article(session, fingerprint=digest, url_key=url_key) is not None
+    article, digest, url_key, duplicate = _identify(session, document, edited=edited)
     analysis = None if duplicate else app.analyzer.analyze(article)
     return Prepared(document, article, digest, url_key, analysis)
 
@@ -489,7 +577,7 @@ def store_document(
             session, article=article, fingerprint=digest, url_key=url_key, topics=analysis.topics
         )
         stats.new_articles += 1
-    if _place_in_story(session, article, article_id) or edited is not None:
+    if _place_in_story(session, article, article_id, new=edited is None) or edited is not None:
         app.tracker.forget()  # what the ledgers read of stored evidence changed: they replay from the store
     for verdict in analysis.verdicts:
         _record_verdict(session, article, article_id, verdict, stats)
@@ -524,10 +612,11 @@ article whose year is a guess from its file time looks at any time: its date say
 story may date it (monitor.ledger.statements)."""
 
 
-def _place_in_story(session: Session, article: Article, article_id: int) -> bool:
-    """Join the story of the first stored near-duplicate (a reprint or rewrite), else start one. True
-    when it joined a story and now comes first in it (published earlier): its outlet then speaks for
-    the story's unattributed sentences, in every claim's ledger."""
+def _place_in_story(session: Session, article: Article, article_id: int, *, new: bool = False) -> bool:
+    """Join the story of the first stored near-duplicate (a reprint or rewrite), else start one
+    (`new`: the article has no story rows yet). True when it joined a story and now comes first in it
+    (published earlier): its outlet then speaks for the story's unattributed sentences, in every
+    claim's ledger."""
     signature = stories.signature(article.text.removeprefix(article.title))  # a new headline is no new story
     bands = stories.band_keys(signature)
     story_id = article_id
@@ -538,7 +627,12 @@ def _place_in_story(session: Session, article: Article, article_id: int) -> bool
             story_id = candidate_story
             break
     repo.set_story(
-        session, article_id=article_id, story_id=story_id, signature=signature.to_bytes(), bands=bands
+        session,
+        article_id=article_id,
+        story_id=story_id,
+        signature=signature.to_bytes(),
+        bands=bands,
+        replace=not new,
     )
     return story_id != article_id and repo.story_first(session, story_id=story_id) == article_id
 
@@ -563,60 +657,75 @@ def _record_verdict(
     stats.evidence += len(verdict.evidence)
 
 
-def _after_poll(
-    app: App,
-    options: SourceOptions,
-    source_id: int,
-    *,
-    ok: bool,
-    state: SourceState | None = None,
-    error: str | None = None,
-    retry_after: float | None = None,
-    seconds: float | None = None,
-) -> None:
-    """Store the source's new state, health and how long the poll took (`seconds`), write a health
-    alert when it goes down or recovers, and release the lease: all in one transaction. If the lease
-    was lost meanwhile (this worker stalled past its expiry and another took the source over), the
-    new holder's record stands and nothing is written."""
-    polling = app.rules.polling
+@dataclass(frozen=True)
+class _Outcome:
+    """How a poll of a leased source ended, to store with the release of its lease."""
+
+    options: SourceOptions
+    source_id: int
+    ok: bool
+    state: SourceState | None = None
+    error: str | None = None
+    retry_after: float | None = None
+    seconds: float | None = None
+
+
+def _record_outcomes(app: App, outcomes: Sequence[_Outcome]) -> None:
+    """Store each source's new state, health and how long the poll took, write a health alert when
+    it goes down or recovers, and release the lease: all in one transaction. If a lease was lost
+    meanwhile (this worker stalled past its expiry and another took the source over), the new
+    holder's record stands and nothing is written for that source."""
+    if not outcomes:
+        return
     now = utcnow()
     with unit_of_work(app.sessions) as session:
-        row = leases.locked_if_held(session, source_id=source_id, owner=app.worker)
-        if row is None:
-            log.warning(
-                "source=%s: this worker's lease expired during the poll and the source was taken over; "
-                "its outcome is left to the new holder",
-                options.name,
-            )
-            return
-        leases.release(row)
-        previous_failures, last_success = row.consecutive_failures, row.last_success_at
-        row.last_attempt_at, row.last_poll_seconds = now, seconds
-        failures = 0 if ok else row.consecutive_failures + 1
-        event = health_event(
-            ok=ok, failures=failures, threshold=polling.failures_before_alert, alerted=row.health_alerted
-        )
-        if ok:
-            row.consecutive_failures, row.last_success_at, row.last_error = 0, now, None
-            row.next_check_at = next_after_success(now, options.interval, options.jitter_seconds)
-            if state is not None:
-                row.url, row.etag, row.last_modified = state.url or row.url, state.etag, state.last_modified
-        else:
-            row.consecutive_failures, row.last_error = failures, error
-            delay = backoff_seconds(failures, options.interval, polling.max_backoff, retry_after)
-            row.next_check_at = now + timedelta(seconds=delay)
-            log.warning("source=%s error=%r failures=%d retry_in=%.0fs", options.name, error, failures, delay)
-        if event is not None:
-            row.health_alerted = event is HealthEvent.DOWN
-            draft = alerts.health_alert(
-                source=options.name,
-                event=event,
-                failures=failures if not ok else previous_failures,
-                error=error,
-                last_success=last_success,
-                at=now,
-            )
-            planned = plan_alert(app.routing, draft, frozenset(), now)
-            repo.add_alert(session, draft=draft, article_id=None, deliveries=planned)
-    if event is not None:
+        held = leases.locked_held(session, source_ids=[o.source_id for o in outcomes], owner=app.worker)
+        events = [_record_outcome(app, session, o, held.get(o.source_id), now) for o in outcomes]
+    if any(event is not None for event in events):
         app.dispatch(retry=False)
+
+
+def _record_outcome(
+    app: App, session: Session, outcome: _Outcome, row: SourceRow | None, now: datetime
+) -> HealthEvent | None:
+    """`row`: the source's row, locked, if this worker still holds its lease."""
+    options, ok, error = outcome.options, outcome.ok, outcome.error
+    polling = app.rules.polling
+    if row is None:
+        log.warning(
+            "source=%s: this worker's lease expired during the poll and the source was taken over; "
+            "its outcome is left to the new holder",
+            options.name,
+        )
+        return None
+    leases.release(row)
+    previous_failures, last_success = row.consecutive_failures, row.last_success_at
+    row.last_attempt_at, row.last_poll_seconds = now, outcome.seconds
+    failures = 0 if ok else row.consecutive_failures + 1
+    event = health_event(
+        ok=ok, failures=failures, threshold=polling.failures_before_alert, alerted=row.health_alerted
+    )
+    if ok:
+        row.consecutive_failures, row.last_success_at, row.last_error = 0, now, None
+        row.next_check_at = next_after_success(now, options.interval, options.jitter_seconds)
+        state = outcome.state
+        if state is not None:
+            row.url, row.etag, row.last_modified = state.url or row.url, state.etag, state.last_modified
+    else:
+        row.consecutive_failures, row.last_error = failures, error
+        delay = backoff_seconds(failures, options.interval, polling.max_backoff, outcome.retry_after)
+        row.next_check_at = now + timedelta(seconds=delay)
+        log.warning("source=%s error=%r failures=%d retry_in=%.0fs", options.name, error, failures, delay)
+    if event is not None:
+        row.health_alerted = event is HealthEvent.DOWN
+        draft = alerts.health_alert(
+            source=options.name,
+            event=event,
+            failures=failures if not ok else previous_failures,
+            error=error,
+            last_success=last_success,
+            at=now,
+        )
+        planned = plan_alert(app.routing, draft, frozenset(), now)
+        repo.add_alert(session, draft=draft, article_id=None, deliveries=planned)
+    return event

@@ -22,9 +22,10 @@ from monitor.store.models import AlertRow, ArticleRow, DeliveryRow, EvidenceRow
 
 
 class FailsOnce(RulesEngine):
-    """The rules engine, except that it raises the first time it sees the word "Pentagon"."""
+    """The rules engine, except that it raises the first two times it sees the word "Pentagon": in
+    the batch's `analyze_many`, then when that article is analysed alone (monitor.analysis.pool)."""
 
-    remaining = 1
+    remaining = 2
 
     def judge(self, claim: ClaimSpec, sentence: str, context: str | None = None) -> Judgement:
         if "Pentagon" in sentence and FailsOnce.remaining > 0:

@@ -39,6 +39,10 @@ class Analyzer:
         self.topics = [TopicMatcher(t) for t in topics]
         self.claims = [(c, ClaimMatcher(c.spec())) for c in claims]
 
+    def analyze_many(self, articles: Sequence[Article]) -> list[Analysis]:
+        """`analyze` for each article, in order."""
+        return [self.analyze(a) for a in articles]
+
     def analyze(self, article: Article) -> Analysis:
         topics = tuple(t.name for t in self.topics if t.matches(article.text))
         named = [(claim, matcher) for claim, matcher in self.claims if matcher.mentions(article.text)]

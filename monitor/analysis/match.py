@@ -117,14 +117,58 @@ _EPISTEMIC = re.compile(
 )
 
 
-def term_pattern(words: Iterable[str], suffixes: str) -> re.Pattern[str] | None:
+class TermPattern:
+    """A term regex (`term_pattern`) that first checks what any match needs: each alternative begins
+    with a word written as is, so a text that contains none of those words, case aside, has no match
+    and the regex (which tries every alternative at every position) is not run. Most texts name no
+    claim's entity: this made the analysis of an article several times faster (issue 19)."""
+
+    __slots__ = ("_needles", "regex")
+
+    def __init__(self, regex: re.Pattern[str], first_words: Sequence[str]) -> None:
+        self.regex = regex
+        needles = tuple(dict.fromkeys(_fold(w) for w in first_words))
+        # Only ASCII words: for them, `_fold` agrees with the regex's IGNORECASE on every text.
+        self._needles = needles if all(n.isascii() for n in needles) else None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if self._needles is not None:
+            folded = _folded(text)
+            if not any(n in folded for n in self._needles):
+                return None
+        return self.regex.search(text)
+
+
+def _fold(text: str) -> str:
+    """Lowercase, with the few non-ASCII letters that re.IGNORECASE matches to an ASCII letter mapped
+    to it (dotted and dotless i, long s; the Kelvin sign lowercases to k)."""
+    return text.replace("\u0130", "i").lower().replace("\u0131", "i").replace("\u017f", "s")
+
+
+_last_folded: tuple[str, str] = ("", "")
+
+
+def _folded(text: str) -> str:
+    """`_fold(text)`, remembered for the last text (an article is searched for every claim in turn)."""
+    global _last_folded
+    last = _last_folded
+    if last[0] is text:
+        return last[1]
+    folded = _fold(text)
+    _last_folded = (text, folded)
+    return folded
+
+
+def term_pattern(words: Iterable[str], suffixes: str) -> TermPattern | None:
     """One regex for several words or phrases. All-capitals words (acronyms) match case-sensitively."""
     parts = []
+    first_words = []
     for word in words:
         body = r"\s+".join(re.escape(w) for w in word.split())
         flag = "" if word.isupper() and len(word) > 1 else "(?i:"
         parts.append(rf"{flag}\b{body}{suffixes}\b" + (")" if flag else ""))
-    return re.compile("|".join(parts)) if parts else None
+        first_words.append(word.split()[0])
+    return TermPattern(re.compile("|".join(parts)), first_words) if parts else None
 
 
 _NAME_SUFFIX = r"(?:'s|’s|s|n|ns)?"
@@ -272,7 +316,7 @@ class ClaimMatcher:
         return has_keyword or _EPISTEMIC.search(text) is not None
 
 
-def _found(pattern: re.Pattern[str] | None, text: str) -> bool:
+def _found(pattern: TermPattern | None, text: str) -> bool:
     return pattern is not None and pattern.search(text) is not None
 
 

@@ -104,7 +104,8 @@ def run(
         f"database {monitor.engine.url.render_as_string(hide_password=True)}"
     )
     try:
-        monitor.warm_up()
+        if not once:  # a pass builds the engine (and loads its model) only if an article needs it
+            monitor.warm_up()
     except ValueError as exc:
         err.print(f"[red]Cannot build the {monitor.rules.stance_kind!r} stance engine:[/] {escape(str(exc))}")
         monitor.close()

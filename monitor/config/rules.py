@@ -50,6 +50,10 @@ class Polling(Strict):
     runs): a worker that died has its sources taken over this long after its last renewal."""
     tick: float = Field(default=1.0, gt=0, le=60)
     """How often `monitor run` looks for sources that are due."""
+    analysis_workers: int | None = Field(default=None, ge=1, le=64)
+    """Processes that analyse new articles (monitor.analysis.pool); 1 analyses them in the polling
+    process. Default: one per CPU for the `rules` stance engine, 1 for the engines that run a model
+    (torch already uses every core for one forward pass)."""
 
     @field_validator("timeout", "max_backoff", "lease", "tick", mode="before")
     @classmethod

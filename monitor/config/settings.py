@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from apprise.utils.parse import parse_urls
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -46,6 +45,10 @@ class Settings(BaseSettings):
     @classmethod
     def _split_urls(cls, value: object) -> object:
         if isinstance(value, str):
+            if not value.strip():
+                return []
             # Apprise's own splitter: keeps commas inside a URL's query (mailto://...?to=a@x,b@y).
+            from apprise.utils.parse import parse_urls  # only when set: importing Apprise takes time
+
             return list(parse_urls(value))  # type: ignore[no-untyped-call]
         return value

@@ -6,19 +6,29 @@ other Apprise URL (`console://` in a route's `urls`).
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
 
 _registered = False
+_lock = threading.Lock()
 
 
 def register_console() -> None:
-    """Make `console://` available to Apprise (idempotent)."""
+    """Make `console://` available to Apprise (idempotent, thread-safe). Called where Apprise is about
+    to read a URL, not at start: registering loads every Apprise plugin (about half a second)."""
     global _registered
     if _registered:
         return
+    with _lock:
+        if not _registered:
+            _register()
+
+
+def _register() -> None:
+    global _registered
     from apprise.decorators import notify
 
     out = Console(highlight=False)

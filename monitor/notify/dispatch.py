@@ -356,6 +356,9 @@ def with_idempotency_key(url: str, key: str) -> str:
 def _apprise_send(target: Target, key: str, notify: dict[str, Any]) -> bool:
     from apprise import Apprise
 
+    from monitor.notify.console import register_console
+
+    register_console()  # here, not at start: it loads every Apprise plugin, which a quiet pass never needs
     apprise = Apprise()
     if not apprise.add(with_idempotency_key(target.url, key)):
         log.warning("target %s: Apprise cannot read the URL", target.label)

@@ -114,6 +114,9 @@ def limits_for_url(url: str, kind: str | None = None) -> Limits:
     kind = _check_kind(kind or kind_for_url(url))
     from apprise import Apprise
 
+    from monitor.notify.console import register_console
+
+    register_console()
     plugin = Apprise.instantiate(url)
     if not plugin:
         return limits(kind)

@@ -42,6 +42,9 @@ class Target:
         Slack-style tokens but keeps a webhook's path, which may be its secret."""
         from apprise import Apprise
 
+        from monitor.notify.console import register_console
+
+        register_console()
         instance = Apprise.instantiate(self.url, suppress_exceptions=True)
         service = getattr(instance, "service_name", None) if instance else None
         return f"{self.key} ({service or self.url.split('://', 1)[0]})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,11 +51,42 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
             cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
+    if read_only:
+
+        @event.listens_for(engine, "begin")
+        def _begin_read(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN")
+
+        return engine
+    # One write transaction at a time in this process, waiting in a lock rather than in SQLite's busy
+    # handler: that one polls (sleeps of up to 100 ms, the database idle meanwhile) and is unfair, so
+    # with many polling threads one of them could wait past the 30 s timeout ("database is locked").
+    # (The commit event comes just before the COMMIT itself: the next writer's BEGIN IMMEDIATE may
+    # then wait a millisecond in the busy handler.) A transaction whose end was somehow not seen only
+    # makes the next writer wait WRITER_WAIT, then fall back to SQLite's own waiting.
+    writer = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        connection.info["writer"] = writer.acquire(timeout=WRITER_WAIT)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _end(connection)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(connection: Any) -> None:
+        if connection.info.pop("writer", False):
+            writer.release()
 
     return engine
+
+
+WRITER_WAIT = 30.0
+"""Seconds a SQLite write transaction waits for this process's other writers (as long as SQLite's busy
+timeout)."""
 
 
 class DatabaseBusy(RuntimeError):

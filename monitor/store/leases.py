@@ -24,6 +24,7 @@ import os
 import socket
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -153,6 +154,17 @@ def locked_if_held(session: Session, *, source_id: int, owner: str) -> SourceRow
     return row if row is not None and row.lease_owner == owner else None
 
 
+def locked_held(session: Session, *, source_ids: Sequence[int], owner: str) -> dict[int, SourceRow]:
+    """`locked_if_held` for several sources in one statement: the rows of those `owner` still holds."""
+    query = (
+        select(SourceRow)
+        .where(SourceRow.id.in_(list(source_ids)))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {row.id: row for row in session.scalars(query) if row.lease_owner == owner}
+
+
 def release(row: SourceRow) -> None:
     row.lease_owner = row.lease_until = None
 
@@ -202,7 +214,8 @@ class LeaseKeeper:
         self.sessions = sessions
         self.owner = owner
         self.ttl = ttl
-        self._held: set[int] = set()
+        self._held: Counter[int] = Counter()
+        """How many `hold` blocks hold each source (a cycle holds all its sources, a poll its own)."""
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -211,7 +224,7 @@ class LeaseKeeper:
     def hold(self, source_id: int) -> Iterator[None]:
         """Keep the lease on `source_id` renewed for the duration of the block."""
         with self._lock:
-            self._held.add(source_id)  # a worker polls a leased source once at a time
+            self._held[source_id] += 1
             if self._thread is None and not self._stop.is_set():
                 self._thread = threading.Thread(target=self._run, name="leases", daemon=True)
                 self._thread.start()
@@ -219,7 +232,9 @@ class LeaseKeeper:
             yield
         finally:
             with self._lock:
-                self._held.discard(source_id)
+                self._held[source_id] -= 1
+                if self._held[source_id] <= 0:
+                    del self._held[source_id]
 
     def renew_now(self) -> int:
         with self._lock:

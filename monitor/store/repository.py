@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.domain import Article, ClaimSpec, ClaimStatus, Evidence, Planned, Stance
@@ -361,12 +361,26 @@ def story_candidates(
 
 
 def set_story(
-    session: Session, *, article_id: int, story_id: int, signature: bytes, bands: Sequence[str]
+    session: Session,
+    *,
+    article_id: int,
+    story_id: int,
+    signature: bytes,
+    bands: Sequence[str],
+    replace: bool = True,
 ) -> None:
+    """Set the article's story and store its signature and bands (replacing those it had unless
+    `replace` is False). The rows go in as Core
+    statements (one executemany for the bands), not as ORM objects: an article has dozens of bands,
+    and flushing them one object at a time was a fifth of a first pass (issue 19)."""
     session.get_one(ArticleRow, article_id).story_id = story_id
-    session.merge(StorySignatureRow(article_id=article_id, signature=signature))
-    session.execute(delete(StoryBandRow).where(StoryBandRow.article_id == article_id))
-    session.add_all(StoryBandRow(band=b, article_id=article_id) for b in sorted(set(bands)))
+    if replace:  # `replace=False`: a new article, which has none yet
+        session.execute(delete(StorySignatureRow).where(StorySignatureRow.article_id == article_id))
+        session.execute(delete(StoryBandRow).where(StoryBandRow.article_id == article_id))
+    session.execute(insert(StorySignatureRow), [{"article_id": article_id, "signature": signature}])
+    rows = [{"band": b, "article_id": article_id} for b in sorted(set(bands))]
+    if rows:
+        session.execute(insert(StoryBandRow), rows)
 
 
 def change_status(
