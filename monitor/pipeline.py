@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -261,6 +261,8 @@ class Prepared:
     fingerprint: str
     url_key: str | None
     analysis: Analysis | None
+    pending: bool = False
+    """Not a duplicate, its analysis still to be made (by `_analyze`, with its batch's)."""
 
 
 @dataclass
@@ -346,7 +348,7 @@ def _store_batch(
     item that failed alone once more: a concurrent worker may have stored the same article between
     the check and the insert, which the database refused; the retry sees it stored). False if any
     item failed."""
-    prepared = [w for w in work if _prepare(app, source, w, stats)]
+    prepared = _analyze(app, source, [w for w in work if _prepare(app, source, w, stats)], stats)
     stored = (
         _store_prepared(app, source_id, source, prepared, stats, report, attempts=2) if prepared else True
     )
@@ -389,13 +391,13 @@ def _store_prepared(
 
 
 def _prepare(app: App, source: str, work: _Work, stats: PassStats) -> bool:
-    """Read the item's documents as articles and analyse those that are not already stored. False
-    (counted as failed, tried again on the next poll) when the analysis crashed."""
+    """Read the item's documents as articles, those that are not already stored left `pending` for
+    `_analyze`. False (counted as failed, tried again on the next poll) when that crashed."""
     try:
         with app.read_sessions() as session:
             edited = work.previous_article
             for document in work.documents:
-                work.prepared.append(prepare_document(app, session, document, edited=edited))
+                work.prepared.append(prepare_document(app, session, document, edited=edited, analyze=False))
                 edited = None
     except Exception:
         stats.failed += 1
@@ -404,15 +406,35 @@ def _prepare(app: App, source: str, work: _Work, stats: PassStats) -> bool:
     return True
 
 
-def prepare_document(app: App, session: Session, document: RawDocument, *, edited: int | None) -> Prepared:
+def _analyze(app: App, source: str, work: list[_Work], stats: PassStats) -> list[_Work]:
+    """The batch's pending articles analysed in one `analyze_many` call (the engine batches their model
+    passes); when that crashes, each item alone, so a bad item costs only itself (counted as failed,
+    tried again on the next poll). Returns the items analysed."""
+    pending = [(w, i) for w in work for i, p in enumerate(w.prepared) if p.pending]
+    try:
+        analyses = app.analyzer.analyze_many([w.prepared[i].article for w, i in pending]) if pending else []
+    except Exception:
+        if len(work) > 1:
+            return [done for w in work for done in _analyze(app, source, [w], stats)]
+        stats.failed += 1
+        log.exception("source=%s item=%s failed during analysis; will retry", source, work[0].item.key)
+        return []
+    for (w, i), analysis in zip(pending, analyses, strict=True):
+        w.prepared[i] = replace(w.prepared[i], analysis=analysis, pending=False)
+    return work
+
+
+def prepare_document(
+    app: App, session: Session, document: RawDocument, *, edited: int | None, analyze: bool = True
+) -> Prepared:
     """The document as an article with its dedupe keys, analysed unless a stored article has its text
-    or link (`session` only reads)."""
+    or link (`session` only reads). Without `analyze`, it is left `pending` instead."""
     article = to_article(document)
     digest = fingerprint(article)
     url_key = url_identity(article.url) if article.url else None
     duplicate = edited is None and repo.find_article(session, fingerprint=digest, url_key=url_key) is not None
-    analysis = None if duplicate else app.analyzer.analyze(article)
-    return Prepared(document, article, digest, url_key, analysis)
+    analysis = None if duplicate or not analyze else app.analyzer.analyze(article)
+    return Prepared(document, article, digest, url_key, analysis, pending=not duplicate and not analyze)
 
 
 def _claims_touched(app: App, work: list[_Work]) -> list[str]:
