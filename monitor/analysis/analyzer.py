@@ -5,6 +5,11 @@ sentence's main clause: a clause that reports another statement ("..., days afte
 clauses.py) is left out when what remains still speaks to the claim or has a reporting verb of its
 own. Speakers are found once per article (attribution.attribute_all), so a quotation that runs over
 several sentences keeps its speaker.
+
+`analyze_many` reads several articles (a poll's batch) with the same answers as `analyze` on each,
+but hands the engine every (claim, passages) request of the batch at once (`judge_requests`): the
+`semantic` engine then encodes all their sentences in one model call and reads each claim's
+sentences with the inference model in one call.
 """
 
 from __future__ import annotations
@@ -16,9 +21,18 @@ from monitor.analysis.attribution import attribute_all
 from monitor.analysis.clauses import main_clause, reports
 from monitor.analysis.match import Claim, ClaimMatcher, Topic, TopicMatcher
 from monitor.analysis.sentences import split_sentences
-from monitor.analysis.stance import Passage, StanceEngine
+from monitor.analysis.stance import Passage, Request, StanceEngine, judge_requests
 from monitor.analysis.verdict import article_verdict
-from monitor.domain import Article, ArticleVerdict, Attribution, ClaimSpec, Evidence, Sentence, Stance
+from monitor.domain import (
+    Article,
+    ArticleVerdict,
+    Attribution,
+    ClaimSpec,
+    Evidence,
+    Judgement,
+    Sentence,
+    Stance,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,25 +53,50 @@ class Analyzer:
         self.topics = [TopicMatcher(t) for t in topics]
         self.claims = [(c, ClaimMatcher(c.spec())) for c in claims]
 
-    def analyze_many(self, articles: Sequence[Article]) -> list[Analysis]:
-        """`analyze` for each article, in order."""
-        return [self.analyze(a) for a in articles]
-
     def analyze(self, article: Article) -> Analysis:
-        topics = tuple(t.name for t in self.topics if t.matches(article.text))
-        named = [(claim, matcher) for claim, matcher in self.claims if matcher.mentions(article.text)]
-        relevant = [(c, m) for c, m in named if topics_accept(c, topics)]
-        dropped = tuple(c.id for c, _ in named if not topics_accept(c, topics))
-        if not relevant:
-            return Analysis(topics, (), dropped)
-        sentences = split_sentences(article.text)
-        speakers = attribute_all(sentences)
-        verdicts = []
-        for claim, matcher in relevant:
-            evidence = claim_evidence(self.engine, matcher, sentences, speakers)
-            if evidence:
-                verdicts.append(article_verdict(claim.id, evidence))
-        return Analysis(topics, tuple(verdicts), dropped)
+        return self.analyze_many([article])[0]
+
+    def analyze_many(self, articles: Sequence[Article]) -> list[Analysis]:
+        """`[analyze(a) for a in articles]`, with the engine judging the passages of all of them at once."""
+        readings: list[tuple[tuple[str, ...], tuple[str, ...], list[_Reading]]] = []
+        requests: list[Request] = []
+        for article in articles:
+            topics = tuple(t.name for t in self.topics if t.matches(article.text))
+            named = [(claim, matcher) for claim, matcher in self.claims if matcher.mentions(article.text)]
+            relevant = [(c, m) for c, m in named if topics_accept(c, topics)]
+            dropped = tuple(c.id for c, _ in named if not topics_accept(c, topics))
+            claims: list[_Reading] = []
+            if relevant:
+                sentences = split_sentences(article.text)
+                speakers = attribute_all(sentences)
+                for claim, matcher in relevant:
+                    passages = claim_passages(self.engine, matcher, sentences)
+                    claims.append(_Reading(claim.id, matcher, sentences, speakers, passages))
+                    requests.append((matcher.claim, [p for _, p in passages]))
+            readings.append((topics, dropped, claims))
+        judged = iter(judge_requests(self.engine, requests) if requests else [])
+        out = []
+        for topics, dropped, claims in readings:
+            verdicts = []
+            for reading in claims:
+                evidence = judged_evidence(
+                    reading.matcher, reading.sentences, reading.passages, next(judged), reading.speakers
+                )
+                if evidence:
+                    verdicts.append(article_verdict(reading.claim_id, evidence))
+            out.append(Analysis(topics, tuple(verdicts), dropped))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """One claim of one article, its passages made and waiting for the engine."""
+
+    claim_id: str
+    matcher: ClaimMatcher
+    sentences: Sequence[Sentence]
+    speakers: Sequence[Attribution]
+    passages: list[tuple[Sentence, Passage]]
 
 
 def topics_accept(claim: Claim, accepted: Collection[str]) -> bool:
@@ -87,6 +126,15 @@ def claim_evidence(
     text is the sentence's `focus`; the evidence keeps the whole sentence. `speakers` is
     `attribute_all(sents)`, computed here when not given.
     """
+    passages = claim_passages(engine, matcher, sents)
+    judgements = engine.judge_many(matcher.claim, [p for _, p in passages])
+    return judged_evidence(matcher, sents, passages, judgements, speakers or attribute_all(sents))
+
+
+def claim_passages(
+    engine: StanceEngine, matcher: ClaimMatcher, sents: Sequence[Sentence]
+) -> list[tuple[Sentence, Passage]]:
+    """The passages `claim_evidence` offers the engine, each with its sentence."""
     candidates = {c.sentence.index: c for c in matcher.candidates(sents)}
     passages: list[tuple[Sentence, Passage]] = []
     for sentence in sents if engine.reads_whole_article else [c.sentence for c in candidates.values()]:
@@ -97,8 +145,19 @@ def claim_evidence(
             context = sents[sentence.index - 1].text if sentence.index > 0 else None
         text = focus(matcher, sentence.text)
         passages.append((sentence, Passage(text, context, matched=candidate is not None)))
-    judgements = engine.judge_many(matcher.claim, [p for _, p in passages])
-    speaker_of = {s.index: a for s, a in zip(sents, speakers or attribute_all(sents), strict=True)}
+    return passages
+
+
+def judged_evidence(
+    matcher: ClaimMatcher,
+    sents: Sequence[Sentence],
+    passages: Sequence[tuple[Sentence, Passage]],
+    judgements: Sequence[Judgement],
+    speakers: Sequence[Attribution],
+) -> list[Evidence]:
+    """The evidence of the judged passages: those not UNRELATED, with their speakers (`speakers` is
+    `attribute_all(sents)`)."""
+    speaker_of = {s.index: a for s, a in zip(sents, speakers, strict=True)}
     out: list[Evidence] = []
     for (sentence, passage), judgement in zip(passages, judgements, strict=True):
         if judgement.stance is Stance.UNRELATED:

@@ -9,20 +9,26 @@ from monitor.analysis.stance import rules as _rules  # noqa: F401  (registers th
 from monitor.analysis.stance import semantic as _semantic  # noqa: F401  (registers the "semantic" engine)
 from monitor.analysis.stance.base import (
     ENGINES,
+    BatchEngine,
     EngineOptions,
     Passage,
+    Request,
     SentenceEngine,
     StanceEngine,
+    judge_requests,
     register,
 )
 
 __all__ = [
     "ENGINES",
+    "BatchEngine",
     "EngineOptions",
     "Passage",
+    "Request",
     "SentenceEngine",
     "StanceEngine",
     "build_engine",
+    "judge_requests",
     "register",
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -40,6 +40,25 @@ class StanceEngine(Protocol):
     def judge(self, claim: ClaimSpec, sentence: str, context: str | None = None) -> Judgement: ...
 
     def judge_many(self, claim: ClaimSpec, passages: Sequence[Passage]) -> list[Judgement]: ...
+
+
+Request = tuple[ClaimSpec, Sequence[Passage]]
+"""A claim and some passages of one article, to be judged against it."""
+
+
+@runtime_checkable
+class BatchEngine(Protocol):
+    """An engine that judges many requests (claims with passages of several articles) at once, with
+    fewer model calls than `judge_many` on each; its answers are those of `judge_many` on each."""
+
+    def judge_batch(self, requests: Sequence[Request]) -> list[list[Judgement]]: ...
+
+
+def judge_requests(engine: StanceEngine, requests: Sequence[Request]) -> list[list[Judgement]]:
+    """`engine.judge_many` of each request, in one `judge_batch` call where the engine has one."""
+    if isinstance(engine, BatchEngine):
+        return engine.judge_batch(requests)
+    return [engine.judge_many(claim, passages) for claim, passages in requests]
 
 
 class SentenceEngine:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from monitor.analysis.embeddings import Vectors
+from monitor.analysis.embeddings import Vectors, quantized
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,11 @@ class CrossEncoder:
         self.load_seconds = 0.0
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, str], Vectors] = OrderedDict()
+
+    def clear(self) -> None:
+        """Forget every cached answer (the next pairs are read cold)."""
+        with self._lock:
+            self._cache.clear()
 
     def probabilities(self, premises: Sequence[str], hypothesis: str) -> Vectors:
         """One row per premise: P(entailment), P(neutral), P(contradiction) (LABELS order). The last
@@ -137,10 +142,17 @@ def verify(folder: Path) -> None:
             )
 
 
-def load(folder: Path, *, max_length: int = 256, batch_size: int = 32, checked: bool = False) -> CrossEncoder:
+def load(
+    folder: Path,
+    *,
+    max_length: int = 256,
+    batch_size: int = 32,
+    checked: bool = False,
+    quantize: bool = False,
+) -> CrossEncoder:
     """Load a local Hugging Face sequence-classification folder with NLI labels, on the CPU, in float32
-    whatever precision it was stored in. `checked` verifies the manifest's sums first. Raises
-    ModelFileError when it does not load."""
+    whatever precision it was stored in (its Linear layers then in dynamic int8 with `quantize`).
+    `checked` verifies the manifest's sums first. Raises ModelFileError when it does not load."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     started = time.perf_counter()
@@ -163,6 +175,8 @@ def load(folder: Path, *, max_length: int = 256, batch_size: int = 32, checked: 
     tokenizer.truncation_side = "left"  # keep the end of a long premise: the sentence, not its context
     model.to("cpu")
     model.eval()
+    if quantize:
+        model = quantized(model)
     encoder = CrossEncoder(
         tokenizer,
         model,
@@ -185,14 +199,13 @@ def _usable_length(tokenizer: Any, model: Any, wanted: int) -> int:
     return int(min(limit for limit in limits if isinstance(limit, int | float)))
 
 
-_SHIPPED: CrossEncoder | None = None
+_SHIPPED: dict[bool, CrossEncoder] = {}
 _SHIPPED_LOCK = threading.Lock()
 
 
-def shipped() -> CrossEncoder:
-    """The model inside the package, loaded (and checked) once per process."""
-    global _SHIPPED
+def shipped(quantize: bool = False) -> CrossEncoder:
+    """The model inside the package, loaded (and checked) once per process (and per `quantize`)."""
     with _SHIPPED_LOCK:
-        if _SHIPPED is None:
-            _SHIPPED = load(SHIPPED, max_length=128, checked=True)
-        return _SHIPPED
+        if quantize not in _SHIPPED:
+            _SHIPPED[quantize] = load(SHIPPED, max_length=128, checked=True, quantize=quantize)
+        return _SHIPPED[quantize]

@@ -8,16 +8,37 @@ reach the model), the engine
 
 1. embeds the sentence alone and with the sentence before it as context, and compares both with the
    claim's embedding (cosine). A sentence is relevant when the keyword matcher found the claim's words
-   in it, or when a similarity reaches `relevance` (default: from the weights file); else UNRELATED;
+   in it, or when a similarity reaches `relevance` (default: from the weights file); else UNRELATED.
+   How the context vector is made is the option `context`:
+   - `neighbours` (the default): every text (the sentences and the sentences before them, which are
+     mostly sentences of the same article) is encoded once, and the context vector is the normalised
+     sum of the previous sentence's vector and the sentence's, unit(v(previous) + v(sentence))
+     (`neighbours`). Its cosine with the claim is on average 0.05 lower than the joined text's
+     (correlation 0.93 on the hand-written passages), so a sentence relevant only through its
+     context is found a little less often (docs/stance.md gives the verdicts that change);
+   - `joined`: "previous sentence + sentence" is encoded again as one text (each sentence goes through
+     MiniLM twice; kept to measure against, `bench/engine.py`);
 2. lets an explicit cue of the `rules` engine decide (DECISIVE_CUES, RELIABLE_HEDGES: a denial, a lack
    of evidence, a confirmation, "has already ...", a question, "whether");
 3. otherwise feeds FEATURES (similarities, the rules' verdict, cue-word densities from features.py and
    the embeddings) to a calibrated multinomial logistic layer; the most probable stance wins, with the
    adjustments documented at MIN_POLAR and CONTEXT_PENALTY.
 
+`judge_batch` judges the passages of many (claim, article) requests at once: one MiniLM call for every
+text of the batch and one cross-encoder call per claim (the analyzer's `analyze_many` gives it all the
+articles of a poll's batch); its answers are those of `judge_many` on each request.
+
+`quantize` (default: `none`) runs torch's dynamic int8 quantisation on the Linear layers of MiniLM
+(`embeddings`) or of MiniLM and the inference model (`all`); `true` means `all`. Faster on a CPU, with
+slightly different numbers: docs/stance.md gives the speed and the verdicts that change.
+
+    stance: {kind: semantic, context: joined, quantize: embeddings}
+
 The layer (data/semantic.json) was trained by `python -m monitor.analysis.stance.train` only on data that may
 ship: the hand-written passages in data/written.jsonl, and ARC (Apache-2.0) for the relevance
 threshold. The file records what it was trained on and its held-out scores; docs/stance.md has the rest.
+Its `sim_context` feature was computed with the `joined` context; it was not retrained for `neighbours`
+(measured instead: docs/stance.md).
 """
 
 from __future__ import annotations
@@ -27,16 +48,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
 from monitor.analysis.embeddings import DIMENSIONS, Encoder, Vectors, shared_encoder
 from monitor.analysis.stance import features, inference
-from monitor.analysis.stance.base import EngineOptions, Passage, register
+from monitor.analysis.stance.base import EngineOptions, Passage, Request, register
 from monitor.analysis.stance.rules import RulesEngine
 from monitor.domain import ClaimSpec, Judgement, Stance
+
+Context = Literal["neighbours", "joined"]
+Quantize = Literal["none", "embeddings", "all"]
 
 DEFAULT_WEIGHTS = Path(__file__).with_name("data") / "semantic.json"
 RELIABLE_HEDGES = frozenset(
@@ -80,6 +104,18 @@ class SemanticOptions(EngineOptions):
     """See NEUTRAL_VETO; `null` turns the veto off."""
     weights: Path | None = None
     """Another trained layer (a JSON file written by `python -m monitor.analysis.stance.train`)."""
+    context: Context = "neighbours"
+    """How a sentence's context vector is made (module docstring)."""
+    quantize: Quantize = "none"
+    """Dynamic int8 quantisation: `none`, `embeddings` (MiniLM), `all` (MiniLM and the inference
+    model); `true` is `all`, `false` is `none`."""
+
+    @field_validator("quantize", mode="before")
+    @classmethod
+    def _quantize(cls, value: object) -> object:
+        if isinstance(value, bool):
+            return "all" if value else "none"
+        return value
 
     @field_validator("weights")
     @classmethod
@@ -160,11 +196,57 @@ class Encoded:
         return Encoded(self.claim, self.sentences[list(rows)], self.sims[list(rows)])
 
 
-def encode(encoder: Encoder, claim: ClaimSpec, passages: Sequence[Passage]) -> Encoded:
-    claim_vector = encoder.encode([claim.text])[0]
-    alone = encoder.encode([p.text for p in passages])
-    joined = encoder.encode([f"{p.context} {p.text}" if p.context else p.text for p in passages])
-    return Encoded(claim_vector, alone, np.stack([alone @ claim_vector, joined @ claim_vector], axis=1))
+def encode(
+    encoder: Encoder, claim: ClaimSpec, passages: Sequence[Passage], context: Context = "neighbours"
+) -> Encoded:
+    return encode_batch(encoder, [(claim, passages)], context)[0]
+
+
+def joined_text(passage: Passage) -> str:
+    """What the `joined` context encodes: the sentence before, then the sentence."""
+    return f"{passage.context} {passage.text}" if passage.context else passage.text
+
+
+def encode_batch(
+    encoder: Encoder, requests: Sequence[Request], context: Context = "neighbours"
+) -> list[Encoded]:
+    """Each request's claim and passages as the model sees them, from one `Encoder.encode` call on the
+    distinct texts of all requests (claims, sentences, and the sentences before them or, for `joined`,
+    the joined texts). With `neighbours`, the context vector is `neighbours` of the two vectors."""
+    texts: list[str] = []
+    for claim, passages in requests:
+        texts.append(claim.text)
+        for p in passages:
+            texts.append(p.text)
+            if p.context:
+                texts.append(joined_text(p) if context == "joined" else p.context)
+    distinct = list(dict.fromkeys(texts))
+    where = {text: i for i, text in enumerate(distinct)}
+    vectors = encoder.encode(distinct)
+    out = []
+    for claim, passages in requests:
+        claim_vector = vectors[where[claim.text]]
+        alone = vectors[[where[p.text] for p in passages]].reshape(len(passages), DIMENSIONS)
+        if context == "joined":
+            with_context = vectors[[where[joined_text(p)] for p in passages]]
+        else:
+            rows = [
+                neighbours(vectors[where[p.context]], row) if p.context else row
+                for p, row in zip(passages, alone, strict=True)
+            ]
+            with_context = np.stack(rows) if rows else alone
+        with_context = with_context.reshape(len(passages), DIMENSIONS)
+        sims = np.stack([alone @ claim_vector, with_context @ claim_vector], axis=1).astype(np.float32)
+        out.append(Encoded(claim_vector, alone, sims.reshape(len(passages), 2)))
+    return out
+
+
+def neighbours(previous: Vectors, sentence: Vectors) -> Vectors:
+    """The `neighbours` context vector: unit(v(previous) + v(sentence)), the normalised sum of the two
+    sentences' unit vectors (the sentence's own vector if they cancel out)."""
+    total = previous + sentence
+    norm = float(np.linalg.norm(total))
+    return np.asarray(total / norm if norm > 1e-12 else sentence, dtype=np.float32)
 
 
 def entailment(model: inference.CrossEncoder, claim: ClaimSpec, passages: Sequence[Passage]) -> Vectors:
@@ -208,6 +290,7 @@ class SemanticEngine:
         encoder: Encoder | None = None,
         inference_model: inference.CrossEncoder | None = None,
         neutral_veto: float | None = NEUTRAL_VETO,
+        context: Context = "neighbours",
     ) -> None:
         if layer.names != FEATURES:
             raise ValueError("the weights file was trained on other features; retrain it")
@@ -217,35 +300,62 @@ class SemanticEngine:
         self.inference = inference_model or inference.shipped()
         self.rules = RulesEngine()
         self.neutral_veto = neutral_veto
+        self.context: Context = context
 
     def judge(self, claim: ClaimSpec, sentence: str, context: str | None = None) -> Judgement:
         return self.judge_many(claim, [Passage(sentence, context, matched=True)])[0]
 
     def judge_many(self, claim: ClaimSpec, passages: Sequence[Passage]) -> list[Judgement]:
-        out = [Judgement(Stance.UNRELATED, 1.0, ("empty sentence",)) for _ in passages]
-        todo = [i for i, p in enumerate(passages) if any(ch.isalpha() for ch in p.text)]
-        if not todo:
-            return out
-        chosen = [passages[i] for i in todo]
-        encoded = encode(self.encoder, claim, chosen)
-        best_sim = encoded.sims.max(axis=1)
-        # a keyword match makes a sentence relevant when a user wrote the keywords, not when guessed
-        found = [p.matched and not claim.guessed for p in chosen]
-        keep = [k for k in range(len(chosen)) if found[k] or float(best_sim[k]) >= self.relevance]
-        for k in set(range(len(chosen))) - set(keep):
-            out[todo[k]] = Judgement(Stance.UNRELATED, 0.6, (f"similarity {float(best_sim[k]):.2f}",))
-        if not keep:
-            return out
-        picked = [chosen[k] for k in keep]
-        rules = [self.rules.judge(claim, p.text, p.context) for p in picked]
-        nli = entailment(self.inference, claim, picked)
-        rows = feature_rows(claim, picked, encoded.subset(keep), nli, rules)
-        probabilities = self.layer.probabilities(rows)
-        for k, rule, probs, reading in zip(keep, rules, probabilities, nli, strict=True):
-            own = found[k] or float(encoded.sims[k, 0]) >= self.relevance  # relevant without its context
-            judged = self._judgement(rule, probs, float(best_sim[k]), found[k], own)
-            out[todo[k]] = self._veto(judged, reading, rule)
-        return out
+        return self.judge_batch([(claim, passages)])[0]
+
+    def judge_batch(self, requests: Sequence[Request]) -> list[list[Judgement]]:
+        """`judge_many` of each request, with one MiniLM call for the whole batch and one cross-encoder
+        call per distinct claim."""
+        outs = [[Judgement(Stance.UNRELATED, 1.0, ("empty sentence",)) for _ in p] for _, p in requests]
+        todos = [
+            [i for i, p in enumerate(passages) if any(ch.isalpha() for ch in p.text)]
+            for _, passages in requests
+        ]
+        chosens = [[passages[i] for i in todo] for (_, passages), todo in zip(requests, todos, strict=True)]
+        encodeds = encode_batch(
+            self.encoder,
+            [(claim, chosen) for (claim, _), chosen in zip(requests, chosens, strict=True)],
+            self.context,
+        )
+        picks: list[tuple[list[int], list[bool], list[Passage]]] = []
+        premises: dict[str, dict[str, None]] = {}  # claim text -> the sentences to read against it
+        for (claim, _), todo, chosen, encoded, out in zip(
+            requests, todos, chosens, encodeds, outs, strict=True
+        ):
+            best_sim = encoded.sims.max(axis=1) if chosen else np.zeros(0, dtype=np.float32)
+            # a keyword match makes a sentence relevant when a user wrote the keywords, not when guessed
+            found = [p.matched and not claim.guessed for p in chosen]
+            keep = [k for k in range(len(chosen)) if found[k] or float(best_sim[k]) >= self.relevance]
+            for k in set(range(len(chosen))) - set(keep):
+                out[todo[k]] = Judgement(Stance.UNRELATED, 0.6, (f"similarity {float(best_sim[k]):.2f}",))
+            picked = [chosen[k] for k in keep]
+            picks.append((keep, found, picked))
+            premises.setdefault(claim.text, {}).update(dict.fromkeys(p.text for p in picked))
+        readings = {
+            text: dict(zip(sentences, self.inference.probabilities(list(sentences), text), strict=True))
+            for text, sentences in premises.items()
+            if sentences
+        }
+        for (claim, _), todo, encoded, out, (keep, found, picked) in zip(
+            requests, todos, encodeds, outs, picks, strict=True
+        ):
+            if not keep:
+                continue
+            rules = [self.rules.judge(claim, p.text, p.context) for p in picked]
+            nli = np.stack([readings[claim.text][p.text] for p in picked]).astype(np.float32)
+            rows = feature_rows(claim, picked, encoded.subset(keep), nli, rules)
+            probabilities = self.layer.probabilities(rows)
+            best_sim = encoded.sims.max(axis=1)
+            for k, rule, probs, reading in zip(keep, rules, probabilities, nli, strict=True):
+                own = found[k] or float(encoded.sims[k, 0]) >= self.relevance  # relevant without its context
+                judged = self._judgement(rule, probs, float(best_sim[k]), found[k], own)
+                out[todo[k]] = self._veto(judged, reading, rule)
+        return outs
 
     def _veto(self, judged: Judgement, reading: Vectors, rule: Judgement) -> Judgement:
         """A confirmation that the inference model reads as neutral (P >= `neutral_veto`: a plan, a
@@ -316,7 +426,10 @@ def make_semantic_engine(options: SemanticOptions) -> SemanticEngine:
     engine = SemanticEngine(
         layer,
         options.relevance if options.relevance is not None else layer.relevance,
+        encoder=shared_encoder(options.quantize != "none"),
+        inference_model=inference.shipped(quantize=options.quantize == "all"),
         neutral_veto=options.neutral_veto,
+        context=options.context,
     )
     engine.encoder.load()
     return engine

@@ -72,7 +72,9 @@ def written_features(
             Passage(i["passage"], i.get("context"), matched=matcher.names(i["passage"])) for i in items
         ]
         judged = [rules.judge(claim, p.text, p.context) for p in passages]
-        encoded = encode(encoder, claim, passages)
+        # the shipped layer learnt the context similarity of the joined text; the engine's default
+        # (`neighbours`) approximates it without a second encoding (semantic.py's docstring)
+        encoded = encode(encoder, claim, passages, context="joined")
         rows.append(feature_rows(claim, passages, encoded, entailment(model, claim, passages), judged))
         labels += [Stance(i["stance"]).value for i in items]
         groups += [claim_text] * len(items)
