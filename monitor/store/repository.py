@@ -279,20 +279,33 @@ def story_candidates(
 ) -> list[tuple[int, int, bytes]]:
     """Stored articles sharing a band key and published within `window` of `published` (at any time
     when `window` is None: an article whose year is a guess), or whose own year is a guess from the file
-    time: (article id, story id, signature), first stored first."""
+    time: (article id, story id, signature), first stored first.
+
+    Two statements: the articles sharing a band first (the band index alone), then those of them in the
+    window, by id. As one statement with a subquery, PostgreSQL planned it the other way round: every
+    article in the window (up to a month of the store) scanned, each probed for a shared band."""
     if not bands:
         return []
-    shares_a_band = select(StoryBandRow.article_id).where(StoryBandRow.band.in_(sorted(set(bands))))
-    query = (
-        select(ArticleRow.id, ArticleRow.story_id, StorySignatureRow.signature)
-        .join(StorySignatureRow, StorySignatureRow.article_id == ArticleRow.id)
-        .where(ArticleRow.id.in_(shares_a_band))
-        .order_by(ArticleRow.id)
+    sharing = sorted(
+        set(session.scalars(select(StoryBandRow.article_id).where(StoryBandRow.band.in_(sorted(set(bands))))))
     )
-    if window is not None:
-        near = ArticleRow.published_at.between(published - window, published + window)
-        query = query.where(or_(near, ArticleRow.date_origin.in_(GUESSED_YEAR)))
-    return [(aid, story or aid, sig) for aid, story, sig in session.execute(query)]
+    found: list[tuple[int, int, bytes]] = []
+    for first in range(0, len(sharing), _IDS_PER_STATEMENT):
+        query = (
+            select(ArticleRow.id, ArticleRow.story_id, StorySignatureRow.signature)
+            .join(StorySignatureRow, StorySignatureRow.article_id == ArticleRow.id)
+            .where(ArticleRow.id.in_(sharing[first : first + _IDS_PER_STATEMENT]))
+            .order_by(ArticleRow.id)
+        )
+        if window is not None:
+            near = ArticleRow.published_at.between(published - window, published + window)
+            query = query.where(or_(near, ArticleRow.date_origin.in_(GUESSED_YEAR)))
+        found += [(aid, story or aid, sig) for aid, story, sig in session.execute(query)]
+    return found
+
+
+_IDS_PER_STATEMENT = 1000
+"""Ids bound in one IN list (SQLite allows 32,766 parameters; a band shared by more articles is split)."""
 
 
 def set_story(
