@@ -1,7 +1,7 @@
 """The one bench command: run every section of docs/benchmarks.md and write the page.
 
     python3 bench/report.py [--quick] [--only SECTION[,SECTION]] [--database-url URL]
-                            [--output docs/benchmarks.md]
+                            [--levels 0,10000,50000,100000] [--output docs/benchmarks.md]
 
 Each section is a script of bench/ run as a subprocess with `--markdown` (and `--quick` with
 `--quick`), one after the other, never two at once (they would compete for the cores). A script
@@ -14,7 +14,8 @@ non-zero once every section has run.
 `--only` runs the sections named (see SECTIONS below) and keeps the others as the existing page has them
 (each section sits between `<!-- section: NAME -->` markers). `--database-url` is the PostgreSQL server
 of the PostgreSQL sections (a scratch database is created on it and dropped; default
-$MONITOR_BENCH_POSTGRES_URL, else postgresql+psycopg://postgres@127.0.0.1:5432/test). `--quick` runs
+$MONITOR_BENCH_POSTGRES_URL, else postgresql+psycopg://postgres@127.0.0.1:5432/test). `--levels` is passed to the
+scaling sections (stored articles to measure at). `--quick` runs
 every section at small sizes, to check the command works; its figures are not worth publishing, and
 the page says so.
 """
@@ -52,13 +53,13 @@ SECTIONS = (
     Section(
         "scaling-sqlite",
         "scaling.py",
-        lambda a: [],
+        lambda a: ["--levels", a.levels] if a.levels else [],
         "ingest rate (articles per CPU-second) at 0, 10k, 50k and 100k stored articles, SQLite",
     ),
     Section(
         "scaling-postgresql",
         "scaling.py",
-        lambda a: ["--database-url", a.database_url],
+        lambda a: ["--database-url", a.database_url] + (["--levels", a.levels] if a.levels else []),
         "the same on PostgreSQL",
     ),
     Section(
@@ -177,6 +178,9 @@ def main() -> None:
         "--database-url",
         default=os.environ.get("MONITOR_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
         help="PostgreSQL server of the PostgreSQL sections",
+    )
+    parser.add_argument(
+        "--levels", help="the scaling sections' levels (default theirs: 0,10000,50000,100000)"
     )
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"), help="the page to write")
     args = parser.parse_args()

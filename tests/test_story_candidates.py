@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from monitor.ingest.article import FILE_TIME
@@ -62,3 +63,35 @@ def test_candidates_share_a_band_and_fall_in_the_window(
         engine.dispose()
     assert near == [(ids[i], ids[i], bytes([i])) for i in (0, 1, 3, 5)]
     assert anytime == [(ids[i], ids[i], bytes([i])) for i in (0, 1, 2, 3, 5)]
+
+
+def test_postgresql_looks_bands_up_in_the_index_without_statistics(pg_url: str) -> None:
+    """A PostgreSQL database whose tables were never analysed (autovacuum off) must still look an
+    article's 64 band keys up in the index: a scan of story_bands would cost every new article the
+    whole table."""
+    engine = make_engine(pg_url)
+    try:
+        upgrade(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO articles (id, fingerprint, title, text, published_at, published_estimated,"
+                    " date_origin, source_name, source_key, created_at) SELECT i, 'f' || i, 't', 'x', now(),"
+                    " false, 'text', 's', 'k' || i, now() FROM generate_series(1, 400) i"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO story_bands (band, article_id) SELECT lpad(b::text, 2, '0') || ':' ||"
+                    " md5(i::text || '-' || b), i FROM generate_series(1, 400) i, generate_series(0, 63) b"
+                )
+            )
+            bands = [f"{b:02d}:{b:016x}" for b in range(64)]
+            statement = repo.sharing_a_band(bands).compile(
+                dialect=engine.dialect, compile_kwargs={"literal_binds": True}
+            )
+            plan = "\n".join(connection.scalars(text(f"EXPLAIN {statement}")))
+    finally:
+        engine.dispose()
+    assert "Seq Scan" not in plan, plan
+    assert "pk_story_bands" in plan, plan

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import CompoundSelect, and_, delete, func, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from monitor.domain import Article, ClaimSpec, ClaimStatus, Evidence, Planned, Stance
@@ -281,14 +281,12 @@ def story_candidates(
     when `window` is None: an article whose year is a guess), or whose own year is a guess from the file
     time: (article id, story id, signature), first stored first.
 
-    Two statements: the articles sharing a band first (the band index alone), then those of them in the
+    Two statements: the articles sharing a band first (`sharing_a_band`), then those of them in the
     window, by id. As one statement with a subquery, PostgreSQL planned it the other way round: every
     article in the window (up to a month of the store) scanned, each probed for a shared band."""
     if not bands:
         return []
-    sharing = sorted(
-        set(session.scalars(select(StoryBandRow.article_id).where(StoryBandRow.band.in_(sorted(set(bands))))))
-    )
+    sharing = sorted(set(session.scalars(sharing_a_band(sorted(set(bands))))))
     found: list[tuple[int, int, bytes]] = []
     for first in range(0, len(sharing), _IDS_PER_STATEMENT):
         query = (
@@ -305,6 +303,21 @@ def story_candidates(
 
 
 _IDS_PER_STATEMENT = 1000
+_BANDS_PER_BRANCH = 4
+
+
+def sharing_a_band(bands: Sequence[str]) -> CompoundSelect[tuple[int]]:
+    """The ids of the articles with any of these band keys: one UNION ALL branch per few keys, each an
+    index lookup. One `band IN (64 keys)` is planned as a scan of the whole table by PostgreSQL when
+    it has no statistics of it (never analysed: autovacuum off), as it guesses that 64 keys match a third
+    of the rows; a few keys per branch it looks up in the index, whatever its statistics say."""
+    branches = [
+        select(StoryBandRow.article_id).where(StoryBandRow.band.in_(bands[i : i + _BANDS_PER_BRANCH]))
+        for i in range(0, len(bands), _BANDS_PER_BRANCH)
+    ]
+    return union_all(*branches)
+
+
 """Ids bound in one IN list (SQLite allows 32,766 parameters; a band shared by more articles is split)."""
 
 
