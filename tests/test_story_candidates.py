@@ -87,7 +87,7 @@ def test_postgresql_looks_bands_up_in_the_index_without_statistics(pg_url: str) 
                 )
             )
             bands = [f"{b:02d}:{b:016x}" for b in range(64)]
-            statement = repo.sharing_a_band(bands).compile(
+            statement = repo.sharing_a_band(bands, per_branch=repo._BANDS_PER_BRANCH).compile(
                 dialect=engine.dialect, compile_kwargs={"literal_binds": True}
             )
             plan = "\n".join(connection.scalars(text(f"EXPLAIN {statement}")))
@@ -95,3 +95,14 @@ def test_postgresql_looks_bands_up_in_the_index_without_statistics(pg_url: str) 
         engine.dispose()
     assert "Seq Scan" not in plan, plan
     assert "pk_story_bands" in plan, plan
+
+
+def test_the_writer_never_plans_parallel_queries_on_postgresql(pg_url: str) -> None:
+    """A parallel plan starts worker processes for a statement: the planner picks one when it guesses
+    many rows (tables never analysed), and the pipeline would pay it on every article."""
+    engine = make_engine(pg_url)
+    try:
+        with engine.connect() as connection:
+            assert connection.scalar(text("SHOW max_parallel_workers_per_gather")) == "0"
+    finally:
+        engine.dispose()

@@ -286,7 +286,8 @@ def story_candidates(
     article in the window (up to a month of the store) scanned, each probed for a shared band."""
     if not bands:
         return []
-    sharing = sorted(set(session.scalars(sharing_a_band(sorted(set(bands))))))
+    per_branch = None if session.get_bind().dialect.name == "sqlite" else _BANDS_PER_BRANCH
+    sharing = sorted(set(session.scalars(sharing_a_band(sorted(set(bands)), per_branch=per_branch))))
     found: list[tuple[int, int, bytes]] = []
     for first in range(0, len(sharing), _IDS_PER_STATEMENT):
         query = (
@@ -306,14 +307,16 @@ _IDS_PER_STATEMENT = 1000
 _BANDS_PER_BRANCH = 4
 
 
-def sharing_a_band(bands: Sequence[str]) -> CompoundSelect[tuple[int]]:
-    """The ids of the articles with any of these band keys: one UNION ALL branch per few keys, each an
-    index lookup. One `band IN (64 keys)` is planned as a scan of the whole table by PostgreSQL when
-    it has no statistics of it (never analysed: autovacuum off), as it guesses that 64 keys match a third
-    of the rows; a few keys per branch it looks up in the index, whatever its statistics say."""
+def sharing_a_band(bands: Sequence[str], *, per_branch: int | None) -> CompoundSelect[tuple[int]]:
+    """The ids of the articles with any of these band keys: one UNION ALL branch per `per_branch` keys
+    (None: one branch), each an index lookup. PostgreSQL plans one `band IN (64 keys)` as a scan of the
+    whole table when it has no statistics of it (never analysed: autovacuum off), guessing that 64 keys
+    match a third of the rows; a few keys per branch it looks up in the index whatever its statistics
+    say. SQLite looks any IN list up in the index, and one branch is cheaper there."""
+    size = per_branch or max(len(bands), 1)
     branches = [
-        select(StoryBandRow.article_id).where(StoryBandRow.band.in_(bands[i : i + _BANDS_PER_BRANCH]))
-        for i in range(0, len(bands), _BANDS_PER_BRANCH)
+        select(StoryBandRow.article_id).where(StoryBandRow.band.in_(bands[i : i + size]))
+        for i in range(0, len(bands), size)
     ]
     return union_all(*branches)
 
