@@ -18,9 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_evidence_claim_created", "evidence", ["claim_id", "created_at", "id"], unique=False
-    )
+    op.create_index("ix_evidence_claim_created", "evidence", ["claim_id", "created_at", "id"], unique=False)
 
 
 def downgrade() -> None:
