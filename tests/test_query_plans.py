@@ -67,3 +67,36 @@ def test_no_hot_statement_scans_a_growing_table(workdir: Path) -> None:
         app.close()
     assert len(ran) > 20, "too few statements recorded to mean anything"
     assert scans == {}
+
+
+def test_a_claims_latest_evidence_is_read_from_an_index_not_sorted(workdir: Path) -> None:
+    """The silence check (every cycle of `monitor run`) asks each claim for its latest evidence: the
+    plan reads it from the end of an index on (claim_id, created_at, id), never sorting the claim's
+    evidence, which grows with the store."""
+    rules = workdir / "config" / "monitor.yaml"
+    text = rules.read_text().replace("kind: semantic", "kind: rules")
+    rules.write_text(text.replace("# silence: 14d ", "silence: 14d   "))
+    app = build_app(Settings(config=rules, database_url=f"sqlite:///{workdir / 'm.db'}", notify_urls=[]))
+    assert app.rules.ledger.silence is not None
+    ran: dict[str, Any] = {}
+
+    @event.listens_for(app.engine, "before_cursor_execute")
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if "ORDER BY evidence.created_at DESC" in statement:
+            ran.setdefault(statement, parameters)
+
+    try:
+        assert run_pass(app).new_articles == 5
+        event.remove(app.engine, "before_cursor_execute", record)
+        assert len(ran) == 1
+        connection = app.engine.raw_connection()
+        try:
+            ((statement, parameters),) = ran.items()
+            rows = connection.cursor().execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
+            plan = [row[3] for row in rows]
+        finally:
+            connection.close()
+    finally:
+        app.close()
+    assert any("ix_evidence_claim_created" in step for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan

@@ -35,7 +35,12 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
             return create_engine(
                 url, pool_pre_ping=True, connect_args={"options": "-c default_transaction_read_only=on"}
             )
-        return create_engine(url, pool_pre_ping=True)
+        # The pipeline's statements are small lookups by index; a parallel plan (chosen when the
+        # planner overestimates rows, as it does for tables never analysed) starts worker processes
+        # for each of them, every article.
+        return create_engine(
+            url, pool_pre_ping=True, connect_args={"options": "-c max_parallel_workers_per_gather=0"}
+        )
     if parsed.database and parsed.database != ":memory:" and not read_only:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import CompoundSelect, and_, delete, func, insert, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from monitor.domain import Article, ClaimSpec, ClaimStatus, Evidence, Planned, Stance
@@ -344,20 +344,49 @@ def story_candidates(
 ) -> list[tuple[int, int, bytes]]:
     """Stored articles sharing a band key and published within `window` of `published` (at any time
     when `window` is None: an article whose year is a guess), or whose own year is a guess from the file
-    time: (article id, story id, signature), first stored first."""
+    time: (article id, story id, signature), first stored first.
+
+    Two statements: the articles sharing a band first (`sharing_a_band`), then those of them in the
+    window, by id. As one statement with a subquery, PostgreSQL planned it the other way round: every
+    article in the window (up to a month of the store) scanned, each probed for a shared band."""
     if not bands:
         return []
-    shares_a_band = select(StoryBandRow.article_id).where(StoryBandRow.band.in_(sorted(set(bands))))
-    query = (
-        select(ArticleRow.id, ArticleRow.story_id, StorySignatureRow.signature)
-        .join(StorySignatureRow, StorySignatureRow.article_id == ArticleRow.id)
-        .where(ArticleRow.id.in_(shares_a_band))
-        .order_by(ArticleRow.id)
-    )
-    if window is not None:
-        near = ArticleRow.published_at.between(published - window, published + window)
-        query = query.where(or_(near, ArticleRow.date_origin.in_(GUESSED_YEAR)))
-    return [(aid, story or aid, sig) for aid, story, sig in session.execute(query)]
+    per_branch = None if session.get_bind().dialect.name == "sqlite" else _BANDS_PER_BRANCH
+    sharing = sorted(set(session.scalars(sharing_a_band(sorted(set(bands)), per_branch=per_branch))))
+    found: list[tuple[int, int, bytes]] = []
+    for first in range(0, len(sharing), _IDS_PER_STATEMENT):
+        query = (
+            select(ArticleRow.id, ArticleRow.story_id, StorySignatureRow.signature)
+            .join(StorySignatureRow, StorySignatureRow.article_id == ArticleRow.id)
+            .where(ArticleRow.id.in_(sharing[first : first + _IDS_PER_STATEMENT]))
+            .order_by(ArticleRow.id)
+        )
+        if window is not None:
+            near = ArticleRow.published_at.between(published - window, published + window)
+            query = query.where(or_(near, ArticleRow.date_origin.in_(GUESSED_YEAR)))
+        found += [(aid, story or aid, sig) for aid, story, sig in session.execute(query)]
+    return found
+
+
+_IDS_PER_STATEMENT = 1000
+_BANDS_PER_BRANCH = 4
+
+
+def sharing_a_band(bands: Sequence[str], *, per_branch: int | None) -> CompoundSelect[tuple[int]]:
+    """The ids of the articles with any of these band keys: one UNION ALL branch per `per_branch` keys
+    (None: one branch), each an index lookup. PostgreSQL plans one `band IN (64 keys)` as a scan of the
+    whole table when it has no statistics of it (never analysed: autovacuum off), guessing that 64 keys
+    match a third of the rows; a few keys per branch it looks up in the index whatever its statistics
+    say. SQLite looks any IN list up in the index, and one branch is cheaper there."""
+    size = per_branch or max(len(bands), 1)
+    branches = [
+        select(StoryBandRow.article_id).where(StoryBandRow.band.in_(bands[i : i + size]))
+        for i in range(0, len(bands), size)
+    ]
+    return union_all(*branches)
+
+
+"""Ids bound in one IN list (SQLite allows 32,766 parameters; a band shared by more articles is split)."""
 
 
 def set_story(
