@@ -23,6 +23,7 @@ leaves it for the next poll.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import math
@@ -30,10 +31,11 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import forkserver
+from multiprocessing import forkserver, util
 
 from monitor.analysis.analyzer import Analysis, Analyzer
 from monitor.domain import Article
@@ -176,15 +178,59 @@ class AnalysisPool:
                     initargs=(self.build, self._engine_module, max(1, (os.cpu_count() or 1) // self.workers)),
                 )
                 self._executor = executor
+                with _RUNNING_LOCK:
+                    _RUNNING.add(id(self))
             return executor
 
     def close(self) -> None:
-        """Stop the worker processes, then the forkserver, which waits for them: their CPU time is
-        then this process's children's (wait4, `time`), and nothing outlives the app."""
+        """Stop the worker processes; when no other pool of this process has workers, the forkserver
+        too, which waits for its children: their CPU time is then this process's children's (wait4,
+        `time`), and nothing outlives the app."""
         with self._lock:
             if self._executor is not None:
                 self._executor.shutdown(wait=True, cancel_futures=True)
                 self._executor = None
-                stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
-                if callable(stop):
-                    stop()
+                with _RUNNING_LOCK:
+                    _RUNNING.discard(id(self))
+                    if not _RUNNING:
+                        _stop_forkserver()
+
+
+_RUNNING: set[int] = set()
+"""The pools of this process that have worker processes (the forkserver is one per process)."""
+_RUNNING_LOCK = threading.Lock()
+STOP_WAIT = 10.0
+"""Seconds `close` waits for the forkserver to exit (it waits for every worker it forked)."""
+
+
+def _stop_forkserver() -> None:
+    """Ask the process's forkserver to exit and wait for it, at most STOP_WAIT seconds: a worker of
+    a pool nobody closed (an app never closed) keeps it alive, and the app's close must not hang on it.
+    A forkserver left running exits with this process."""
+    server = getattr(forkserver, "_forkserver", None)
+    lock = getattr(server, "_lock", None)
+    if server is None or lock is None:
+        return
+    with lock:
+        pid, alive = getattr(server, "_forkserver_pid", None), getattr(server, "_forkserver_alive_fd", None)
+        if pid is None or alive is None:
+            return
+        os.close(alive)  # closing the "alive" descriptor asks the server to stop
+        server._forkserver_alive_fd = None
+        deadline = time.monotonic() + STOP_WAIT
+        while time.monotonic() < deadline:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.02)
+        else:
+            log.warning(
+                "the analysis forkserver (pid %d) did not exit within %.0f s; left to exit", pid, STOP_WAIT
+            )
+            return  # its pid stays recorded: a later pool starts no second server meanwhile
+        server._forkserver_pid = None
+        address = getattr(server, "_forkserver_address", None)
+        if address and not util.is_abstract_socket_namespace(address):
+            with contextlib.suppress(OSError):
+                os.unlink(address)
+        server._forkserver_address = None
