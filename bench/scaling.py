@@ -21,7 +21,8 @@ for the default levels), so the monitor's RSS is its own; a warm-up reads and an
 (storing nothing) before level 0, which would otherwise pay the first imports and compilations.
 
 Per level: articles stored before the measured pass, its articles, CPU seconds of the monitor process
-(user + system, `time.process_time`) and wall seconds, articles per CPU-second and per wall second,
+(user + system, `time.process_time`; the analysis runs in the process, `polling.analysis_workers: 1`,
+so that this is all the monitor's CPU) and wall seconds, articles per CPU-second and per wall second,
 the rate against level 0, evidence written, RSS after the level and the peak so far
 (VmRSS, VmHWM) and the database size. The CPU rate is the figure compared: other processes on the
 machine slow the wall clock, not the CPU seconds. On PostgreSQL the server's CPU is not the monitor's and
@@ -215,7 +216,9 @@ def run(args: argparse.Namespace, levels: list[int]) -> dict[str, Any]:
         corpus.write_folder(work / "warm-up", args.seed, range(10**8, 10**8 + 40), formats)
         log(f"wrote {sum(s['count'] for s in steps)} files in {time.perf_counter() - started:.0f} s")
         rules = work / "rules.yaml"
-        rules.write_text(claims.rules_yaml(claims.folder_source(inbox), engine=args.engine))
+        rules.write_text(
+            claims.rules_yaml(claims.folder_source(inbox), engine=args.engine, analysis_workers=1)
+        )
         with harness.scratch_database(args.database_url, work, "scaling") as url:
             spec: dict[str, Any] = {"rules": str(rules), "database_url": url, "inbox": str(inbox)}
             spec |= {"plan": steps, "warm_up": str(work / "warm-up"), "profile": None}

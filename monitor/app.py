@@ -32,6 +32,11 @@ from monitor.tracking import Tracker
 log = logging.getLogger(__name__)
 
 
+class EngineUnavailable(ValueError):
+    """The stance engine cannot be built (a model folder that is no model, say): nothing can be
+    analysed, so a pass stops with this error instead of failing every article."""
+
+
 @dataclass
 class App:
     settings: Settings
@@ -87,7 +92,14 @@ class App:
 
     def analyze_many(self, articles: Sequence[Article]) -> list[Result]:
         """Analyse `articles` on the analysis worker processes (or in this process when there is one
-        worker): one Analysis per article, in order, or the exception that its analysis raised."""
+        worker): one Analysis per article, in order, or the exception that its analysis raised. The
+        engine is built here first, when the first article needs it (its model loads then): one that
+        cannot be built raises EngineUnavailable, which stops the pass, never only its article."""
+        if articles:
+            try:
+                self.analyzer  # noqa: B018  (built on first use)
+            except ValueError as exc:
+                raise EngineUnavailable(str(exc)) from exc
         if self._pool is None:
             kind = ENGINES.get(self.rules.stance_kind)
             self._pool = AnalysisPool(

@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from monitor.analysis.analyzer import Analysis
-from monitor.app import App
+from monitor.app import App, EngineUnavailable
 from monitor.domain import Article, ArticleVerdict, RawDocument
 from monitor.ingest.article import to_article, year_is_guess
 from monitor.ingest.dedupe import fingerprint, sentence_key
@@ -275,6 +275,8 @@ def poll_leased(
                 app, lease.source_id, options.name, poll.items, stats, report, should_stop
             )
             state = poll.state if complete else None
+        except EngineUnavailable:
+            raise  # not this source's problem: the pass stops
         except SourceError as exc:
             if should_stop():  # cut short by the stop (a fetch in flight is abandoned): not a failure
                 log.info("source=%s poll stopped: %s", options.name, exc.reason)

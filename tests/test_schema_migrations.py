@@ -26,7 +26,7 @@ def test_sqlite_upgrade_creates_the_schema_in_wal_mode(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'm.db'}")
     upgrade(engine)
     upgrade(engine)  # idempotent
-    assert current_revision(engine) == "0007"
+    assert current_revision(engine) == "0008"
     assert_schema_matches_models(engine)
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -42,5 +42,5 @@ def pg_engine(pg_url: str) -> Iterator[Engine]:
 
 def test_postgres_upgrade_creates_the_same_schema(pg_engine: Engine) -> None:
     upgrade(pg_engine)
-    assert current_revision(pg_engine) == "0007"
+    assert current_revision(pg_engine) == "0008"
     assert_schema_matches_models(pg_engine)

@@ -113,12 +113,18 @@ def run(
         raise typer.Exit(2) from exc
     try:
         if once:
+            from monitor.app import EngineUnavailable
             from monitor.pipeline import run_pass
 
             stop = threading.Event()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, partial(_on_signal, stop))
-            stats = run_pass(monitor, report=_print_article, should_stop=stop.is_set)
+            try:
+                stats = run_pass(monitor, report=_print_article, should_stop=stop.is_set)
+            except EngineUnavailable as exc:  # built when the first article needed it
+                kind = monitor.rules.stance_kind
+                err.print(f"[red]Cannot build the {kind!r} stance engine:[/] {escape(str(exc))}")
+                raise typer.Exit(2) from exc
             out.print(f"[bold]pass done:[/] {stats.line()}")
             if stats.source_errors:
                 err.print(

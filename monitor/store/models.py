@@ -178,6 +178,7 @@ class EvidenceRow(Base):
         Index("ix_evidence_claim_sentence", "claim_id", "sentence_key"),
         Index("ix_evidence_claim_stance", "claim_id", "stance"),
         Index("ix_evidence_article_id", "article_id"),  # an updated article's evidence is replaced
+        Index("ix_evidence_claim_id", "claim_id", "id"),  # the tracker's stamp and rows stored since
         # a claim's latest evidence (the silence check, every cycle): read from the index's end, not
         # sorted out of all the claim's evidence
         Index("ix_evidence_claim_created", "claim_id", "created_at", "id"),
