@@ -208,8 +208,11 @@ def main() -> None:
     parser.add_argument("--torch-threads", type=int, help="torch threads (default: torch's own choice)")
     parser.add_argument("--markdown", action="store_true", help="print a section for docs/benchmarks.md")
     parser.add_argument("--json", action="store_true", help="print every row as JSON")
+    parser.add_argument("--quick", action="store_true", help="3 articles and 10 pairs per set (a check)")
     parser.add_argument("--one", choices=list(CONFIGS), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quick:
+        args.n_articles, args.eval_pairs = 3, 10
     if args.n_articles < 1 or args.eval_pairs < 0:
         parser.error("--n-articles must be at least 1 and --eval-pairs at least 0")
     if args.one:

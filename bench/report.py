@@ -70,7 +70,12 @@ SECTIONS = (
         "ledger update time at 1k, 10k and 50k evidence sentences of one claim",
     ),
     Section("feeds", "feeds.py", lambda a: [], "300 feeds, pass 1 and 2, against feedparser and rss2email"),
-    Section("engine", "engine.py", lambda a: [], "stance engine, cold articles/s before and after"),
+    Section(
+        "engine",
+        "engine.py",
+        lambda a: [] if a.quick else ["--n-articles", "20"],
+        "stance engine, cold articles/s before and after",
+    ),
 )
 NAMES = [s.name for s in SECTIONS]
 
