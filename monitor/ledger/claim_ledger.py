@@ -1,6 +1,8 @@
 """The claim ledger: a claim's history from all its statements.
 
-Pure functions over domain values; storing and alerting happen elsewhere.
+Pure functions and values over domain values; storing and alerting happen elsewhere. `replay` works
+the ledger out from all the entries at once; `LedgerState` keeps it and takes new entries in at the
+cost of what they touch, giving the same ledger (see its docstring).
 
 `replay` walks a claim's statements (`monitor.ledger.statements`) in the order they were made, not the
 order articles arrived, so any arrival order gives the same ledger. Each source has a position, the
