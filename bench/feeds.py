@@ -171,8 +171,11 @@ def main() -> None:
     parser.add_argument("--r2e", help="the rss2email executable (default: r2e on PATH)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the corpus (default 1)")
     parser.add_argument("--markdown", action="store_true", help="print the section for docs/benchmarks.md")
+    parser.add_argument("--quick", action="store_true", help="20 feeds of 5 entries (a check)")
     parser.add_argument("--feedparser-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quick:
+        args.feeds, args.entries = 20, 5
     if args.feedparser_child:
         feedparser_child(json.loads(args.feedparser_child))
         return
