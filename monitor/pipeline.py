@@ -220,16 +220,9 @@ def poll_source(
             limit=1,
             only_due=only_due,
         )
-        other = None if claimed else leases.holder(session, name=options.name, now=now)
     if claimed:
         return poll_leased(app, options, claimed[0], report=report, should_stop=should_stop)
-    stats = PassStats()
-    if other is not None:
-        log.info("source=%s is being polled by worker %s; skipped", options.name, other)
-        stats.busy += 1
-    else:
-        stats.skipped += 1
-    return stats
+    return _not_leased(app, options)
 
 
 def claim_due(app: App, *, limit: int) -> list[leases.Lease]:
